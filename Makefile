@@ -1,0 +1,43 @@
+# The two commands: `make run` starts the assistant, `make test` runs the tests.
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+UV := .cache/tools/bin/uv
+
+.PHONY: help setup run train test test-fast lint lock clean
+
+help:
+	@echo "make run       set up what is missing, train the Rasa model if its inputs changed, start Rasa (:5005) and the API (:8000)"
+	@echo "make test      set up, then run every test (unit, rasa data validate, end-to-end with a real Rasa server)"
+	@echo "make test-fast the tests without the end-to-end ones"
+	@echo "make setup     create/refresh .venv (Python 3.11) and .venv-rasa (Python 3.9/3.10, rasa 3.6.21)"
+	@echo "make train     train the Rasa model now (skipped when the cached one matches)"
+	@echo "make lint      ruff and mypy"
+	@echo "make lock      re-resolve uv.lock and bot/requirements-rasa.lock"
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	@$(PY) -m launcher
+
+train: setup
+	@$(PY) -m launcher.model
+
+test: setup
+	@$(PY) -m pytest
+
+test-fast: setup
+	@$(PY) -m pytest -m "not e2e"
+
+lint: setup
+	@$(PY) -m ruff check .
+	@$(PY) -m mypy
+
+lock:
+	@bash scripts/setup.sh >/dev/null 2>&1 || true
+	$(UV) lock
+	$(UV) pip compile -q --python-version 3.9 --python-platform x86_64-manylinux_2_28 --no-header \
+	  --annotation-style line bot/requirements-rasa.in -o bot/requirements-rasa.lock
+
+clean:
+	rm -rf var .rasa .pytest_cache .mypy_cache .ruff_cache

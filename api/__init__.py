@@ -1,0 +1,1 @@
+"""FastAPI service: health, Rasa's custom-action webhook, and (later) tickets, diagnostics, search."""

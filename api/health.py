@@ -1,0 +1,54 @@
+"""Health checks of the API's dependencies; each returns a plain dict, never raises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+OK, DOWN, MISSING = "ok", "down", "missing"
+
+
+def check_database(engine: Engine) -> dict[str, Any]:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return {"status": DOWN, "backend": engine.dialect.name, "detail": str(exc).splitlines()[0]}
+    return {"status": OK, "backend": engine.dialect.name}
+
+
+async def check_rasa(client: httpx.AsyncClient, base_url: str, token: str | None) -> dict[str, Any]:
+    params = {"token": token} if token else None
+    try:
+        version = (await client.get(f"{base_url}/version", timeout=3.0)).json()
+        status_response = await client.get(f"{base_url}/status", params=params, timeout=3.0)
+    except (httpx.HTTPError, json.JSONDecodeError) as exc:
+        return {"status": DOWN, "url": base_url, "detail": f"unreachable: {exc!r}"}
+    result: dict[str, Any] = {"url": base_url, "version": version.get("version")}
+    if status_response.status_code != 200:
+        result.update(status=DOWN, detail=f"/status answered {status_response.status_code}")
+        return result
+    status = status_response.json()
+    model = status.get("model_file")
+    result.update(model=model, model_id=status.get("model_id"))
+    result["status"] = OK if model else DOWN
+    if not model:
+        result["detail"] = "no model loaded"
+    return result
+
+
+def check_index(index_dir: Path) -> dict[str, Any]:
+    meta_file = index_dir / "meta.json"
+    if not meta_file.is_file():
+        return {"status": MISSING, "path": str(index_dir), "detail": "no search index built yet"}
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        return {"status": DOWN, "path": str(index_dir), "detail": f"unreadable meta.json: {exc}"}
+    return {"status": OK, "path": str(index_dir), "model": meta.get("model"), "chunks": meta.get("chunks")}

@@ -1,0 +1,31 @@
+"""Application factory: `uvicorn --factory api.main:create_app`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.routes import actions, health
+
+logger = logging.getLogger(__name__)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Helios Industrial support assistant",
+        version="0.1.0",
+        description="Ticket, diagnostics and search API of the support assistant, plus Rasa's "
+        "custom-action webhook.",
+    )
+    app.include_router(health.router)
+    app.include_router(actions.router)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        # Log the stack for operators; never send it to a client.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+    return app

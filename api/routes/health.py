@@ -1,0 +1,46 @@
+"""GET /healthz: every dependency's honest status; 503 when a required one is down."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, Response
+from rasa_sdk.executor import ActionExecutor
+from sqlalchemy.engine import Engine
+
+from api import health
+from api.deps import get_action_executor, get_engine, get_settings
+from api.settings import Settings
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Status of the database, the Rasa server, the index and actions")
+async def healthz(
+    response: Response,
+    settings: Annotated[Settings, Depends(get_settings)],
+    engine: Annotated[Engine, Depends(get_engine)],
+    executor: Annotated[ActionExecutor, Depends(get_action_executor)],
+) -> dict[str, Any]:
+    async with httpx.AsyncClient() as client:
+        rasa = await health.check_rasa(client, settings.rasa_base_url, settings.rasa_auth_token)
+    database = await asyncio.to_thread(health.check_database, engine)
+    index = health.check_index(settings.index_dir)
+    actions = {"status": health.OK, "count": len(executor.actions)}
+
+    checks: dict[str, dict[str, Any]] = {
+        "database": {**database, "required": True},
+        "rasa": {**rasa, "required": True},
+        "index": {**index, "required": settings.index_required},
+        "actions": {**actions, "required": True},
+    }
+    required_down = [n for n, c in checks.items() if c["required"] and c["status"] != health.OK]
+    optional_down = [n for n, c in checks.items() if not c["required"] and c["status"] != health.OK]
+    if required_down:
+        response.status_code = 503
+        status = "down"
+    else:
+        status = "degraded" if optional_down else "ok"
+    return {"status": status, "checks": checks}

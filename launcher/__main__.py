@@ -1,0 +1,47 @@
+"""`python -m launcher`: start the assistant (what `make run` does) and supervise it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from api.settings import get_settings
+from launcher.model import TrainingError
+from launcher.supervisor import StartupError
+from launcher.system import start_system
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
+    parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="[run ] %(message)s", stream=sys.stdout)
+    log = logging.getLogger("launcher")
+    settings = get_settings()
+
+    # SIGTERM behaves like Ctrl-C: stop both children cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        supervisor = start_system(settings)
+    except (StartupError, TrainingError) as exc:
+        log.error("%s", exc)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    log.info("ready: chat on http://%s:%d/webhooks/rest/webhook, API on http://%s:%d "
+             "(health: /healthz). Ctrl-C stops both.", settings.rasa_host, settings.rasa_port,
+             settings.api_host, settings.api_port)
+    try:
+        name, code = supervisor.wait()
+        log.error("%s exited with code %d; stopping the rest", name, code)
+        return 1
+    except KeyboardInterrupt:
+        log.info("stopping")
+        return 0
+    finally:
+        supervisor.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Rasa's endpoints.yml and credentials.yml, generated from the settings at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from api.settings import Settings
+
+
+def tracker_store_config(settings: Settings) -> dict[str, Any]:
+    """Rasa's SQL tracker store for a SQLAlchemy URL (SQLite by default, PostgreSQL in production)."""
+    url = make_url(settings.resolved_db_url(settings.tracker_store_url))
+    if url.get_backend_name() == "sqlite":
+        path = settings.sqlite_path(settings.tracker_store_url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return {"type": "SQL", "dialect": "sqlite", "db": url.database}
+    config: dict[str, Any] = {
+        "type": "SQL",
+        # Rasa's SQL store takes the dialect+driver, e.g. postgresql (psycopg2 in Rasa's env).
+        "dialect": url.get_backend_name(),
+        "url": url.host or "localhost",
+        "db": url.database,
+    }
+    if url.port:
+        config["port"] = url.port
+    if url.username:
+        config["username"] = url.username
+    if url.password:
+        config["password"] = url.password
+    return config
+
+
+def lock_store_config(settings: Settings) -> dict[str, Any] | None:
+    """A Redis lock store, needed when several Rasa replicas serve one deployment."""
+    if not settings.lock_store_url:
+        return None
+    url = make_url(settings.lock_store_url)
+    config: dict[str, Any] = {"type": "redis", "url": url.host or "localhost", "port": url.port or 6379}
+    if url.database:
+        config["db"] = int(url.database)
+    if url.password:
+        config["password"] = url.password
+    return config
+
+
+def endpoints(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "action_endpoint": {"url": settings.action_webhook_url},
+        "tracker_store": tracker_store_config(settings),
+    }
+    lock_store = lock_store_config(settings)
+    if lock_store:
+        config["lock_store"] = lock_store
+    return config
+
+
+def credentials(settings: Settings) -> dict[str, Any]:
+    # The REST channel, POST /webhooks/rest/webhook {"sender": ..., "message": ...}, with input
+    # validation (bot/channels/rest.py) in place of Rasa's stock one.
+    return {
+        "bot.channels.rest.ValidatingRestInput": {
+            "max_message_chars": settings.max_message_chars,
+        }
+    }
+
+
+def write_rasa_config(settings: Settings, run_dir: Path) -> tuple[Path, Path]:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    endpoints_file = run_dir / "endpoints.yml"
+    credentials_file = run_dir / "credentials.yml"
+    endpoints_file.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False), encoding="utf-8")
+    credentials_file.write_text(yaml.safe_dump(credentials(settings), sort_keys=False), encoding="utf-8")
+    # The password may be in endpoints.yml: readable by the owner only.
+    endpoints_file.chmod(0o600)
+    return endpoints_file, credentials_file

@@ -1,0 +1,90 @@
+"""The local deployment: API (with the action webhook) and Rasa server under one supervisor."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import IO, Any
+
+import httpx
+
+from api.settings import PROJECT_ROOT, Settings
+from launcher.model import RASA_BIN, ensure_model, rasa_env
+from launcher.rasa_config import write_rasa_config
+from launcher.supervisor import Service, Supervisor
+
+logger = logging.getLogger(__name__)
+
+MAIN_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as ASSISTANT_* variables, so every child sees exactly the launcher's view."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[f"ASSISTANT_{name.upper()}"] = str(value)
+    return env
+
+
+def _probe(url: str, params: dict[str, str] | None = None,
+           check: Callable[[httpx.Response], Any] | None = None) -> bool:
+    try:
+        response = httpx.get(url, params=params, timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    if response.status_code != 200:
+        return False
+    return bool(check(response)) if check else True
+
+
+def api_service(settings: Settings) -> Service:
+    env = {**rasa_env(), **settings_env(settings)}
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    return Service(
+        name="api",
+        command=[str(MAIN_PYTHON), "-m", "uvicorn", "--factory", "api.main:create_app",
+                 "--host", settings.api_host, "--port", str(settings.api_port),
+                 "--log-level", settings.log_level.lower(), "--no-server-header"],
+        ready=lambda: _probe(f"http://{settings.api_host}:{settings.api_port}/actions"),
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
+
+
+def rasa_service(settings: Settings, model: str) -> Service:
+    endpoints_file, credentials_file = write_rasa_config(settings, settings.data_dir / "run")
+    command = [
+        str(RASA_BIN), "run", "--enable-api",
+        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
+        "--model", model, "--endpoints", str(endpoints_file), "--credentials",
+        str(credentials_file), "--cors", settings.rasa_cors,
+    ]
+    params = None
+    if settings.rasa_auth_token:
+        command += ["--auth-token", settings.rasa_auth_token]
+        params = {"token": settings.rasa_auth_token}
+    base = f"http://{settings.rasa_host}:{settings.rasa_port}"
+    return Service(
+        name="rasa",
+        command=command,
+        ready=lambda: _probe(f"{base}/status", params, lambda r: r.json().get("model_file")),
+        env=rasa_env(),
+        cwd=PROJECT_ROOT,
+    )
+
+
+def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:
+    """Train if needed, then start the API and Rasa; raise StartupError (all stopped) on failure."""
+    model = ensure_model(settings.models_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(out or sys.stdout)
+    try:
+        # The API first: Rasa calls its action webhook from the first message on.
+        supervisor.start(api_service(settings), timeout=120)
+        supervisor.start(rasa_service(settings, str(model)), timeout=settings.startup_timeout_s)
+    except BaseException:
+        supervisor.stop()
+        raise
+    return supervisor

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from api.settings import SUPPORTED_LANGUAGES
+from tests.conftest import response_text
+
+
+def test_every_response_exists_in_every_language(domain):
+    missing = []
+    for name in domain["responses"]:
+        for language in SUPPORTED_LANGUAGES:
+            try:
+                text = response_text(domain, name, language)
+            except KeyError:
+                missing.append((name, language))
+                continue
+            assert text.strip(), (name, language)
+    assert not missing
+
+
+@pytest.mark.parametrize("language", [lang for lang in SUPPORTED_LANGUAGES if lang != "en"])
+def test_translations_differ_from_english(domain, language):
+    same = [n for n in domain["responses"]
+            if response_text(domain, n, language) == response_text(domain, n, "en")]
+    assert not same
+
+
+def test_each_variation_is_written_in_its_language(domain):
+    from bot.components.language import LanguageIdentifier
+
+    identifier = LanguageIdentifier()
+    wrong = [
+        (name, language, identifier.detect(response_text(domain, name, language)).language)
+        for name in domain["responses"]
+        for language in SUPPORTED_LANGUAGES
+        if identifier.detect(response_text(domain, name, language)).language != language
+    ]
+    assert not wrong

@@ -1,0 +1,69 @@
+"""The real system for end-to-end tests: trained model, Rasa server and API on free ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.settings import Settings
+from launcher.supervisor import StartupError, Supervisor
+from launcher.system import start_system
+from tests.conftest import RASA_BIN, free_port
+
+
+@dataclass
+class RunningSystem:
+    settings: Settings
+    supervisor: Supervisor
+    log: Path
+
+    @property
+    def rasa(self) -> str:
+        return f"http://{self.settings.rasa_host}:{self.settings.rasa_port}"
+
+    @property
+    def api(self) -> str:
+        return f"http://{self.settings.api_host}:{self.settings.api_port}"
+
+    def chat(self, sender: str, message: str) -> list[dict]:
+        response = httpx.post(f"{self.rasa}/webhooks/rest/webhook",
+                              json={"sender": sender, "message": message}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+
+def start(settings: Settings, log: Path) -> Supervisor:
+    # Left open: the supervisor's reader threads write the children's output here until exit.
+    out = open(log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    try:
+        return start_system(settings, out)
+    except StartupError as exc:
+        pytest.fail(f"the system did not start: {exc}")
+
+
+@pytest.fixture(scope="session")
+def system_settings(tmp_path_factory) -> Settings:
+    if not RASA_BIN.exists():
+        pytest.fail("the Rasa environment is missing: run `make setup` (make test does)")
+    state = tmp_path_factory.mktemp("state")
+    return Settings(
+        api_port=free_port(), rasa_port=free_port(), data_dir=state,
+        database_url=f"sqlite:///{state}/tickets.db",
+        tracker_store_url=f"sqlite:///{state}/rasa_tracker.db",
+        index_dir=state / "index",
+    )
+
+
+@pytest.fixture(scope="session")
+def system(system_settings, tmp_path_factory) -> Iterator[RunningSystem]:
+    log = tmp_path_factory.mktemp("logs") / "system.log"
+    supervisor = start(system_settings, log)
+    running = RunningSystem(system_settings, supervisor, log)
+    try:
+        yield running
+    finally:
+        running.supervisor.stop()

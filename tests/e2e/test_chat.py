@@ -1,0 +1,125 @@
+"""End to end: real Rasa server (trained model, SQLite tracker store), real API with the action
+webhook, talking over the REST channel as a chat client does."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from bot.components.language import LanguageIdentifier
+from tests.conftest import response_text
+from tests.e2e.conftest import start
+
+pytestmark = pytest.mark.e2e
+
+GREETINGS = [
+    ("Γεια σας", "el"),
+    ("Guten Morgen", "de"),
+    ("Bonjour", "fr"),
+    ("Hola, buenos días", "es"),
+    ("Hello there", "en"),
+]
+THANKS = [("Ευχαριστώ πολύ", "el"), ("Vielen Dank", "de"), ("Merci beaucoup", "fr"),
+          ("Muchas gracias", "es"), ("Thank you very much", "en")]
+
+
+def conversation() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m["text"] for m in messages if "text" in m]
+
+
+@pytest.mark.parametrize(("message", "language"), GREETINGS)
+def test_greeting_is_answered_in_the_customers_language(system, domain, message, language):
+    replies = texts(system.chat(conversation(), message))
+    assert replies == [response_text(domain, "utter_greet", language)]
+    assert LanguageIdentifier().detect(replies[0]).language == language
+
+
+@pytest.mark.parametrize(("message", "language"), THANKS)
+def test_thanks_and_goodbye_follow_the_language(system, domain, message, language):
+    sender = conversation()
+    assert texts(system.chat(sender, message)) == [
+        response_text(domain, "utter_you_are_welcome", language)]
+
+
+def test_short_message_keeps_the_conversations_language(system, domain):
+    sender = conversation()
+    system.chat(sender, "Guten Tag, ich habe eine Frage")
+    # "ok!!" tells no language: the reply stays German.
+    replies = texts(system.chat(sender, "asdfgh qwertz"))
+    assert replies == [response_text(domain, "utter_please_rephrase", "de")]
+
+
+def test_out_of_scope_is_declined_politely(system, domain):
+    replies = texts(system.chat(conversation(), "¿Qué tiempo hará mañana en Madrid?"))
+    assert replies == [response_text(domain, "utter_out_of_scope", "es")]
+
+
+def test_custom_action_round_trip_offers_a_human_after_two_misses(system, domain):
+    sender = conversation()
+    system.chat(sender, "Bonsoir")
+    first = texts(system.chat(sender, "xkcd qwpz"))
+    second = texts(system.chat(sender, "zzvb plokm"))
+    # Both replies come from action_handle_fallback, run by the API's action webhook.
+    assert first == [response_text(domain, "utter_please_rephrase", "fr")]
+    assert second == [response_text(domain, "utter_offer_human", "fr")]
+    tracker = httpx.get(f"{system.rasa}/conversations/{sender}/tracker", timeout=30).json()
+    actions = [e["name"] for e in tracker["events"] if e["event"] == "action"]
+    assert actions.count("action_handle_fallback") == 2
+    assert tracker["slots"]["language"] == "fr"
+
+
+def test_parse_reports_intent_and_language(system):
+    parsed = httpx.post(f"{system.rasa}/model/parse", json={"text": "Καλησπέρα σας"},
+                        timeout=30).json()
+    assert parsed["intent"]["name"] == "greet"
+    assert {"entity": "language", "value": "el"}.items() <= parsed["entities"][0].items()
+
+
+def test_healthz_reports_every_dependency(system):
+    response = httpx.get(f"{system.api}/healthz", timeout=30)
+    assert response.status_code == 200
+    checks = response.json()["checks"]
+    assert checks["database"]["status"] == "ok"
+    assert checks["rasa"]["status"] == "ok"
+    assert checks["rasa"]["version"] == "3.6.21"
+    assert checks["rasa"]["model"].endswith(".tar.gz")
+    assert checks["actions"]["count"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", 400),
+        (b'{"sender": "u1", "message": ""}', 400),
+        (b'{"sender": "u1", "message": "   "}', 400),
+        (b'{"message": "hello"}', 400),
+        (b'{"sender": {"id": 1}, "message": "hello"}', 400),
+        (b'{"sender": "../../etc", "message": "hello"}', 400),
+        (('{"sender": "u1", "message": "' + "Hallo " * 3400 + '"}').encode(), 413),
+    ],
+)
+def test_bad_chat_requests_get_a_clear_json_error(system, body, status):
+    response = httpx.post(f"{system.rasa}/webhooks/rest/webhook", content=body,
+                          headers={"content-type": "application/json"}, timeout=60)
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert "Traceback" not in response.text
+
+
+def test_conversation_survives_a_restart(system, domain):
+    sender = conversation()
+    system.chat(sender, "Buenas tardes")
+    system.supervisor.stop()
+    system.supervisor = start(system.settings, system.log)
+    tracker = httpx.get(f"{system.rasa}/conversations/{sender}/tracker", timeout=30).json()
+    assert tracker["slots"]["language"] == "es"
+    assert any(e.get("text") == "Buenas tardes" for e in tracker["events"])
+    # And the next message is still answered in Spanish.
+    assert texts(system.chat(sender, "qqq zzz")) == [
+        response_text(domain, "utter_please_rephrase", "es")]
