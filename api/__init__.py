@@ -1,1 +1,2 @@
-"""FastAPI service: health, Rasa's custom-action webhook, and (later) tickets, diagnostics, search."""
+"""FastAPI service: health, Rasa's custom-action webhook; tickets, diagnostics and search
+follow."""

@@ -51,4 +51,5 @@ def check_index(index_dir: Path) -> dict[str, Any]:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         return {"status": DOWN, "path": str(index_dir), "detail": f"unreadable meta.json: {exc}"}
-    return {"status": OK, "path": str(index_dir), "model": meta.get("model"), "chunks": meta.get("chunks")}
+    return {"status": OK, "path": str(index_dir), "model": meta.get("model"),
+            "chunks": meta.get("chunks")}

@@ -19,7 +19,10 @@ RASA_BIN = RASA_ENV / "bin" / "rasa"
 
 # Everything a trained model depends on: data, domain, pipeline, custom NLU components, and the
 # exact Rasa environment.
-MODEL_INPUTS = ("config.yml", "bot/domain.yml", "bot/data", "bot/components", "bot/requirements-rasa.lock")
+MODEL_INPUTS = (
+    "config.yml", "bot/domain.yml", "bot/data", "bot/components", "bot/requirements-rasa.lock",
+)
+INPUT_SUFFIXES = {".yml", ".yaml", ".py", ".json", ".txt", ".md"}
 
 
 class TrainingError(RuntimeError):
@@ -33,7 +36,7 @@ def _input_files(root: Path) -> list[Path]:
         if path.is_dir():
             files.extend(
                 p for p in path.rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts and p.suffix in {".yml", ".yaml", ".py", ".json", ".txt", ".md"}
+                if p.is_file() and "__pycache__" not in p.parts and p.suffix in INPUT_SUFFIXES
             )
         elif path.is_file():
             files.append(path)

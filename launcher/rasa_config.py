@@ -12,7 +12,8 @@ from api.settings import Settings
 
 
 def tracker_store_config(settings: Settings) -> dict[str, Any]:
-    """Rasa's SQL tracker store for a SQLAlchemy URL (SQLite by default, PostgreSQL in production)."""
+    """Rasa's SQL tracker store for a SQLAlchemy URL (SQLite by default, PostgreSQL in
+    production)."""
     url = make_url(settings.resolved_db_url(settings.tracker_store_url))
     if url.get_backend_name() == "sqlite":
         path = settings.sqlite_path(settings.tracker_store_url)
@@ -40,7 +41,9 @@ def lock_store_config(settings: Settings) -> dict[str, Any] | None:
     if not settings.lock_store_url:
         return None
     url = make_url(settings.lock_store_url)
-    config: dict[str, Any] = {"type": "redis", "url": url.host or "localhost", "port": url.port or 6379}
+    config: dict[str, Any] = {
+        "type": "redis", "url": url.host or "localhost", "port": url.port or 6379,
+    }
     if url.database:
         config["db"] = int(url.database)
     if url.password:
@@ -73,8 +76,8 @@ def write_rasa_config(settings: Settings, run_dir: Path) -> tuple[Path, Path]:
     run_dir.mkdir(parents=True, exist_ok=True)
     endpoints_file = run_dir / "endpoints.yml"
     credentials_file = run_dir / "credentials.yml"
-    endpoints_file.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False), encoding="utf-8")
-    credentials_file.write_text(yaml.safe_dump(credentials(settings), sort_keys=False), encoding="utf-8")
+    endpoints_file.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False), "utf-8")
+    credentials_file.write_text(yaml.safe_dump(credentials(settings), sort_keys=False), "utf-8")
     # The password may be in endpoints.yml: readable by the owner only.
     endpoints_file.chmod(0o600)
     return endpoints_file, credentials_file

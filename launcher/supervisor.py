@@ -96,7 +96,7 @@ class Supervisor:
             time.sleep(poll)
 
     def stop(self, grace: float = 15.0) -> None:
-        """SIGTERM every child's process group (newest first), SIGKILL what is left after `grace`."""
+        """SIGTERM each child's process group (newest first); SIGKILL what is left after `grace`."""
         for child in reversed(self._children):
             if child.process.poll() is None:
                 try:

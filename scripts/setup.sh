@@ -59,7 +59,8 @@ fi
 usable_rasa_python() {  # prints the path if $1 is a working CPython 3.9 or 3.10 with the stdlib Rasa needs
   local py=$1
   [ -n "$py" ] || return 1
-  "$py" -c 'import sys, ssl, sqlite3, ctypes, distutils, lib2to3
+  # -S: setuptools' distutils shim in site-packages would hide a missing stdlib distutils.
+  "$py" -S -c 'import sys, ssl, sqlite3, ctypes, distutils.dist, lib2to3
 assert sys.version_info[:2] in ((3, 9), (3, 10))
 print(sys.executable)' 2>/dev/null
 }

@@ -29,7 +29,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """Case-fold, strip accents, punctuation, digits and extra spaces: the key for lexicon look-ups."""
+    """Case-fold, strip accents, punctuation, digits and extra spaces (the lexicon's key)."""
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _DIGITS.sub(" ", _NON_WORD.sub(" ", text))
