@@ -17,10 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[run ] %(message)s", stream=sys.stdout)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe otherwise
     log = logging.getLogger("launcher")
     settings = get_settings()
 
-    # SIGTERM behaves like Ctrl-C: stop both children cleanly.
+    # Ctrl-C (even where a parent shell set SIGINT to be ignored) and SIGTERM stop both children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         supervisor = start_system(settings)
@@ -37,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s exited with code %d; stopping the rest", name, code)
         return 1
     except KeyboardInterrupt:
+        # A second Ctrl-C must not cut the shutdown short and leave a child running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         log.info("stopping")
         return 0
     finally:
