@@ -10,6 +10,7 @@ from typing import IO, Any
 import httpx
 
 from api.settings import PROJECT_ROOT, Settings
+from db.migrate import upgrade as upgrade_database
 from launcher.model import RASA_BIN, ensure_model, rasa_env
 from launcher.rasa_config import write_rasa_config
 from launcher.supervisor import Service, Supervisor
@@ -79,6 +80,11 @@ def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:
     """Train if needed, then start the API and Rasa; raise StartupError (all stopped) on failure."""
     model = ensure_model(settings.models_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sqlite_path = settings.sqlite_path(settings.database_url)
+    if sqlite_path is not None:
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    # The schema is brought up to date before any API process serves a request.
+    upgrade_database(settings.resolved_db_url(settings.database_url))
     supervisor = Supervisor(out or sys.stdout)
     try:
         # The API first: Rasa calls its action webhook from the first message on.
