@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+
+from api.settings import PROJECT_ROOT
+from rules.diagnosis import Diagnoser
+from rules.knowledge import KnowledgeBase
+from rules.loader import load_knowledge
+from rules.questioning import Policy
+
+KNOWLEDGE = PROJECT_ROOT / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def diagnoser(kb: KnowledgeBase) -> Diagnoser:
+    return Diagnoser(kb, Policy(threshold=0.9))
