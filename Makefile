@@ -24,6 +24,7 @@ train: setup
 	@$(PY) -m launcher.model
 
 test: setup
+	@bash scripts/test_services.sh
 	@$(PY) -m pytest
 
 test-fast: setup

@@ -1,0 +1,76 @@
+"""The in-process notification worker: scans for SLA breaches and delivers the outbox.
+
+Started by the app's lifespan when `ASSISTANT_TICKETS_WORKER_INTERVAL_S` > 0. Several API
+replicas may each run it: events are claimed with a lease, so one event goes out once per
+attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import ticket_engine
+from api.settings import Settings, get_settings
+from tickets.outbox import DeliveryPolicy, deliver_due, scan_breaches
+
+logger = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_once(settings: Settings, client: httpx.Client) -> tuple[int, int]:
+    """One pass: enqueue new SLA breaches, then deliver what is due; (delivered, failed)."""
+    engine = ticket_engine(settings)
+    scan_breaches(engine, now=_now())
+    if not settings.tickets_webhook_url:
+        return 0, 0
+    policy = DeliveryPolicy(base_delay_s=settings.tickets_webhook_base_delay_s,
+                            max_delay_s=settings.tickets_webhook_max_delay_s)
+    return deliver_due(engine, client=client, url=settings.tickets_webhook_url,
+                       secret=settings.tickets_webhook_secret, now=_now, policy=policy)
+
+
+async def worker(settings: Settings, stop: asyncio.Event) -> None:
+    last_error = ""
+    with httpx.Client() as client:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(run_once, settings, client)
+                last_error = ""
+            except SQLAlchemyError as exc:
+                # The tables may not exist yet (`python -m db.migrate`) or the database is
+                # briefly down: log (once per distinct error) and try again at the next tick.
+                if str(exc) != last_error:
+                    logger.exception("ticket notification pass failed; retrying")
+                last_error = str(exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.tickets_worker_interval_s)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the worker beside the API (when enabled) and stop it cleanly on shutdown."""
+    provider = app.dependency_overrides.get(get_settings, get_settings)
+    settings: Settings = provider()
+    if (settings.environment == "production" and settings.tickets_webhook_url
+            and not settings.tickets_webhook_secret):
+        raise RuntimeError("ASSISTANT_TICKETS_WEBHOOK_SECRET must be set in production")
+    stop = asyncio.Event()
+    task = None
+    if settings.tickets_worker_interval_s > 0:
+        task = asyncio.create_task(worker(settings, stop), name="ticket-notifications")
+    try:
+        yield
+    finally:
+        stop.set()
+        if task is not None:
+            await task

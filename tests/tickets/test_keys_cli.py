@@ -1,0 +1,43 @@
+"""`python -m api.keys create` mints a working key, printed as the last line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from api import credentials
+from api.settings import PROJECT_ROOT
+from tickets.database import create_store_engine
+
+
+def run_keys(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
+    return subprocess.run([sys.executable, "-m", "api.keys", *args], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_create_prints_a_key_that_authenticates_with_its_role(tmp_path):
+    done = run_keys(tmp_path, "create", "--role", "customer", "--customer", "CUST-001")
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip().splitlines()[-1]
+    engine = create_store_engine(f"sqlite:///{tmp_path / 't.db'}")
+    actor = credentials.authenticate(engine, key=key)
+    assert (actor.role, actor.customer_id) == ("customer", "CUST-001")
+    listed = run_keys(tmp_path, "list")
+    assert "customer" in listed.stdout and key.split("_")[2] not in listed.stdout
+    key_id = key.split("_")[1]
+    assert run_keys(tmp_path, "revoke", key_id).returncode == 0
+    credentials._cache.clear()
+    try:
+        credentials.authenticate(engine, key=key)
+        raise AssertionError("a revoked key authenticated")
+    except credentials.InvalidKeyError:
+        pass
+
+
+def test_bad_arguments_are_refused(tmp_path):
+    assert run_keys(tmp_path, "create", "--role", "customer").returncode != 0
+    assert run_keys(tmp_path, "create", "--role", "customer", "--customer",
+                    "CUST-999").returncode != 0
+    assert run_keys(tmp_path, "create", "--role", "wizard").returncode != 0
