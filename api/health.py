@@ -43,7 +43,9 @@ async def check_rasa(client: httpx.AsyncClient, base_url: str, token: str | None
     return result
 
 
-def check_index(index_dir: Path) -> dict[str, Any]:
+def check_index(index_dir: Path, model: str | None = None) -> dict[str, Any]:
+    """The search index as built: chunks, documents, languages, model; down when its files are
+    incomplete or it was built with another embedding model than the settings name."""
     meta_file = index_dir / "meta.json"
     if not meta_file.is_file():
         return {"status": MISSING, "path": str(index_dir), "detail": "no search index built yet"}
@@ -51,5 +53,15 @@ def check_index(index_dir: Path) -> dict[str, Any]:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         return {"status": DOWN, "path": str(index_dir), "detail": f"unreadable meta.json: {exc}"}
-    return {"status": OK, "path": str(index_dir), "model": meta.get("model"),
-            "chunks": meta.get("chunks")}
+    result: dict[str, Any] = {"status": OK, "path": str(index_dir), "model": meta.get("model"),
+                              "chunks": meta.get("chunks")}
+    for key in ("documents", "languages", "dimension", "index_kind", "built_at"):
+        if key in meta:
+            result[key] = meta[key]
+    missing = [name for name in meta.get("files", []) if not (index_dir / name).is_file()]
+    if missing:
+        result.update(status=DOWN, detail=f"index files missing: {', '.join(missing)}")
+    elif model is not None and "files" in meta and meta.get("model") != model:
+        result.update(status=DOWN, detail=f"built with model {meta.get('model')}, settings ask "
+                      f"for {model}: .venv/bin/python -m retrieval build --rebuild")
+    return result

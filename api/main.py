@@ -7,7 +7,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import actions, health
+from api.background import lifespan as tickets_lifespan
+from api.routes import actions, console, conversations, diagnostics, health, tickets
+from api.routes import search as search_routes
 
 logger = logging.getLogger(__name__)
 
@@ -18,9 +20,15 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Ticket, diagnostics and search API of the support assistant, plus Rasa's "
         "custom-action webhook.",
+        lifespan=tickets_lifespan,  # the ticket notification worker (api/background.py)
     )
     app.include_router(health.router)
     app.include_router(actions.router)
+    app.include_router(tickets.router)
+    app.include_router(conversations.router)
+    app.include_router(console.router)
+    app.include_router(search_routes.router)
+    app.include_router(diagnostics.router)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

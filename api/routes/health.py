@@ -27,7 +27,7 @@ async def healthz(
     async with httpx.AsyncClient() as client:
         rasa = await health.check_rasa(client, settings.rasa_base_url, settings.rasa_auth_token)
     database = await asyncio.to_thread(health.check_database, engine)
-    index = health.check_index(settings.index_dir)
+    index = health.check_index(settings.index_dir, settings.embedding_model)
     actions = {"status": health.OK, "count": len(executor.actions)}
 
     checks: dict[str, dict[str, Any]] = {

@@ -1,0 +1,90 @@
+"""FAISS inner-product index over normalised vectors: exact (flat) for small corpora, HNSW or
+IVF selectable for large ones. Stored with FAISS's own file format (no pickle)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+KINDS = ("flat", "hnsw", "ivf")
+# Below this many vectors an ANN index buys nothing and loses recall: flat is used instead.
+MIN_ANN_VECTORS = 10_000
+
+
+@dataclass
+class AnnParams:
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 64
+    ivf_nlist: int | None = None  # default: about 4 * sqrt(n), at most n / 39
+    ivf_nprobe: int = 32
+
+
+class DenseIndex:
+    """Vectors in, (scores, row ids) out; rows are the chunk order of the index folder."""
+
+    def __init__(self, index: Any, kind: str, params: AnnParams | None = None) -> None:
+        self.index = index
+        self.kind = kind
+        self.params = params or AnnParams()
+        self._apply_search_params()
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.index.d)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, kind: str = "flat",
+              params: AnnParams | None = None) -> DenseIndex:
+        if kind not in KINDS:
+            raise ValueError(f"unknown index kind '{kind}' (choose one of {', '.join(KINDS)})")
+        params = params or AnnParams()
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, dim = vectors.shape
+        effective = kind if n >= MIN_ANN_VECTORS else "flat"
+        index: Any
+        if effective == "hnsw":
+            index = faiss.IndexHNSWFlat(dim, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = params.hnsw_ef_construction
+        elif effective == "ivf":
+            # about 4 * sqrt(n) lists, with the >= 39 training points per list FAISS asks for
+            nlist = params.ivf_nlist or max(16, min(int(4 * math.sqrt(n)), n // 39))
+            quantizer = faiss.IndexFlatIP(dim)
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+        else:
+            index = faiss.IndexFlatIP(dim)
+        if n:
+            index.add(vectors)
+        return cls(index, effective, params)
+
+    def _apply_search_params(self) -> None:
+        if self.kind == "hnsw":
+            self.index.hnsw.efSearch = self.params.hnsw_ef_search
+        elif self.kind == "ivf":
+            self.index.nprobe = self.params.ivf_nprobe
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k inner products per query row; ids of -1 pad when fewer vectors exist."""
+        k = max(1, min(k, self.size)) if self.size else 1
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if queries.ndim == 1:
+            queries = queries[None, :]
+        scores, ids = self.index.search(queries, k)
+        return scores, ids
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, kind: str, params: AnnParams | None = None) -> DenseIndex:
+        return cls(faiss.read_index(str(path)), kind, params)

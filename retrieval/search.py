@@ -1,0 +1,266 @@
+"""Hybrid search with citations: dense (FAISS) and lexical (BM25) rankings fused, filtered by
+family and model, one hit per manual section, shown in the query's language where the manuals
+have it (other languages as fallback), with cross-lingual expansion through the glossary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.analysis import LANGUAGES, analyzer
+from retrieval.documents import Chunk
+from retrieval.encoder import Encoder
+from retrieval.errors import UnknownFilterError
+from retrieval.store import LoadedIndex, load_index
+
+MODES = ("hybrid", "dense", "lexical")
+# Convex combination (0.5 x cosine + 0.5 x BM25/max) beat reciprocal rank fusion on the
+# labelled set in every language (bench/out/retrieval_eval.md): RRF gives a weakly similar
+# chunk the same credit for its dense rank as a strong match.
+FUSIONS = ("convex", "rrf")
+RRF_K = 60
+EXPANSION_WEIGHT = 0.5  # lexical weight of glossary equivalents relative to the query's own terms
+TYPO_WEIGHT = 0.6
+FLAT_SCORE_ALL = 20_000  # below this many chunks every chunk is scored (exact ranks)
+_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+# Knowledge-pack identifiers a query may name: error codes (E101, F004, AL140, A023), part
+# numbers (HSC-OF-015) and model ids (HCP-50).
+_ID = re.compile(r"\b(?:[A-Za-z]{1,3}\d{2,4}|[A-Za-z]{2,4}(?:-[A-Za-z0-9]+){1,3})\b")
+
+
+@dataclass
+class Hit:
+    text: str
+    score: float
+    document: str
+    section_id: str
+    section_title: str
+    language: str
+    family: str | None
+    models: list[str]
+    topics: list[str]
+    page: int | None = None
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"text": self.text, "score": round(self.score, 6), "document": self.document,
+                "section_id": self.section_id, "section_title": self.section_title,
+                "language": self.language, "family": self.family, "models": self.models,
+                "topics": self.topics}
+        if self.page is not None:
+            data["page"] = self.page
+        return data
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    query_language: str | None
+    expanded_with: list[str] = field(default_factory=list)
+
+
+def detect_language(query: str) -> str | None:
+    """The query's language among the five, or None when it does not tell (e.g. 'E101')."""
+    if _GREEK.search(query):
+        return "el"
+    from bot.components.language import LanguageIdentifier  # offline, no Rasa import
+
+    return LanguageIdentifier(min_confidence=0.5).detect(query).language
+
+
+class Searcher:
+    """Answers queries over one loaded index with one encoder."""
+
+    def __init__(self, index: LoadedIndex, encoder: Encoder, *, fusion: str = "convex",
+                 alpha: float = 0.5, dense_languages: tuple[str, ...] | None = ("en",)) -> None:
+        """`dense_languages`: the languages the embedding model understands (None: all). The
+        packaged model is English-only: its vectors of Greek text are noise, so other
+        languages reach the dense index through the glossary's English paraphrase only."""
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion '{fusion}' (choose one of {FUSIONS})")
+        self.index = index
+        self.encoder = encoder
+        self.fusion = fusion
+        self.alpha = alpha
+        self.dense_languages = dense_languages
+        chunks = index.chunks
+        self._families = np.array([c.family or "" for c in chunks], dtype=object)
+        self._languages = np.array([c.language for c in chunks], dtype=object)
+        self._dense_rows = (np.ones(len(chunks), dtype=bool) if dense_languages is None
+                            else np.isin(self._languages.astype(str), list(dense_languages)))
+        # Knowledge-pack ids (codes, part numbers) -> rows of the sections about them; a
+        # section whose title names the id is the one that defines it.
+        self._topic_rows: dict[str, list[tuple[int, float]]] = {}
+        for row, chunk in enumerate(chunks):
+            for topic in chunk.topics:
+                weight = 2.0 if topic.casefold() in chunk.section_title.casefold() else 1.0
+                self._topic_rows.setdefault(topic.casefold(), []).append((row, weight))
+        self.families = sorted({c.family for c in chunks if c.family})
+        self.models = sorted({m for c in chunks for m in c.models})
+        self._groups: dict[tuple[str, str], list[int]] = {}
+        for row, chunk in enumerate(chunks):
+            self._groups.setdefault((chunk.series, chunk.section_id), []).append(row)
+
+    @classmethod
+    def open(cls, folder: Path, encoder: Encoder, **kwargs: Any) -> Searcher:
+        return cls(load_index(folder, encoder.name, encoder.dimension), encoder, **kwargs)
+
+    # -- filters -------------------------------------------------------------------------
+    def validate(self, language: str | None, family: str | None, model: str | None) -> None:
+        if language is not None and language not in LANGUAGES:
+            raise UnknownFilterError("language", language, list(LANGUAGES))
+        if family is not None and family not in self.families:
+            raise UnknownFilterError("family", family, self.families)
+        if model is not None and model not in self.models:
+            raise UnknownFilterError("model", model, self.models)
+
+    def _mask(self, family: str | None, model: str | None) -> np.ndarray:
+        mask = np.ones(len(self.index.chunks), dtype=bool)
+        if family is not None:
+            mask &= self._families == family
+        if model is not None:
+            # Documents that name no models apply to every model of their family.
+            mask &= np.array([not c.models or model in c.models for c in self.index.chunks])
+        return mask
+
+    # -- scoring -------------------------------------------------------------------------
+    def _lexical_terms(self, query: str, language: str, expansion_terms: dict[str, list[str]]
+                       ) -> dict[str, float]:
+        terms: dict[str, float] = {}
+        for term in analyzer(language).analyze(query, self.index.lexical.splitter):
+            terms[term] = terms.get(term, 0.0) + 1.0
+            for close in self.index.lexical.closest_terms(term):
+                terms[close] = max(terms.get(close, 0.0), TYPO_WEIGHT)
+        for other, texts in expansion_terms.items():
+            for text in texts:
+                for term in analyzer(other).analyze(text):
+                    terms[term] = max(terms.get(term, 0.0), EXPANSION_WEIGHT)
+        return terms
+
+    def _dense_scores(self, texts: list[str], mask: np.ndarray) -> np.ndarray:
+        vectors = self.encoder.encode(texts)
+        size = self.index.dense.size
+        scores = np.full(size, -np.inf, dtype=np.float32)
+        # Small corpora: every chunk gets an exact score. Large ones: ANN candidates only.
+        k = size if size <= FLAT_SCORE_ALL else 1000
+        found_scores, found_ids = self.index.dense.search(vectors, k)
+        for row_scores, row_ids in zip(found_scores, found_ids, strict=True):
+            valid = row_ids >= 0
+            valid[valid] &= self._dense_rows[row_ids[valid]]
+            ids = row_ids[valid]
+            scores[ids] = np.maximum(scores[ids], row_scores[valid])
+        return scores
+
+    def _topic_scores(self, query: str) -> np.ndarray | None:
+        """Sections about the ids the query names (E101, HSC-OF-015); None when it names none."""
+        ids = {m.casefold() for m in _ID.findall(query)}
+        hits = [pair for key in ids for pair in self._topic_rows.get(key, [])]
+        if not hits:
+            return None
+        scores = np.zeros(len(self.index.chunks), dtype=np.float32)
+        for row, weight in hits:
+            scores[row] += weight
+        return scores
+
+    @staticmethod
+    def _ranks(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+        """1-based rank of each eligible row by score (ineligible rows: 0)."""
+        ranks = np.zeros(len(scores), dtype=np.int64)
+        rows = np.flatnonzero(eligible)
+        order = rows[np.argsort(-scores[rows], kind="stable")]
+        ranks[order] = np.arange(1, len(order) + 1)
+        return ranks
+
+    def _fuse(self, dense: np.ndarray | None, lexical: np.ndarray | None,
+              topics: np.ndarray | None, mask: np.ndarray) -> np.ndarray:
+        """Reciprocal rank fusion (sum of 1/(60 + rank) over the rankings a chunk is in), or a
+        convex combination of dense cosine and max-normalised BM25; an id match adds a rank."""
+        fused = np.zeros(len(mask), dtype=np.float64)
+        if self.fusion == "convex" and (dense is not None or lexical is not None):
+            dense_part = np.where(np.isfinite(dense), dense, 0.0) if dense is not None else 0.0
+            lex_part: Any = 0.0
+            if lexical is not None:
+                top = float(lexical[mask].max()) if mask.any() else 0.0
+                lex_part = lexical / top if top > 0 else lexical
+            alpha = self.alpha if dense is not None and lexical is not None else 1.0
+            fused = alpha * dense_part + (1 - alpha) * lex_part if dense is not None \
+                else lex_part
+            fused = np.asarray(fused, dtype=np.float64) + (
+                0.5 * topics / max(float(topics.max()), 1.0) if topics is not None else 0.0)
+            return np.where(mask & (fused > 0), fused, -np.inf)
+        for scores, finite in ((dense, True), (lexical, False), (topics, False)):
+            if scores is None:
+                continue
+            eligible = mask & (np.isfinite(scores) if finite else scores > 0)
+            ranks = self._ranks(scores, eligible)
+            fused += np.where(ranks > 0, 1.0 / (RRF_K + ranks), 0.0)
+        return np.where(mask & (fused > 0), fused, -np.inf)
+
+    # -- search --------------------------------------------------------------------------
+    def search(self, query: str, *, language: str | None = None, family: str | None = None,
+               model: str | None = None, k: int = 5, mode: str = "hybrid") -> SearchResult:
+        """Top-k sections for the query; `language` is the reader's language (detected from
+        the query when not given)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode '{mode}' (choose one of {MODES})")
+        self.validate(language, family, model)
+        query = query.strip()
+        query_language = language or detect_language(query)
+        analysis_language = query_language or "en"
+        expansion = self.index.glossary.expand(query, query_language)
+        mask = self._mask(family, model)
+        dense = lexical = topics = None
+        if mode in ("hybrid", "dense"):
+            understood = self.dense_languages is None or analysis_language in \
+                self.dense_languages
+            texts = ([query] if understood or mode == "dense" else []) + (
+                [expansion.english] if expansion.english else [])
+            dense = self._dense_scores(texts, mask) if texts else None
+        if mode in ("hybrid", "lexical"):
+            terms = self._lexical_terms(query, analysis_language, expansion.terms)
+            lexical = self.index.lexical.scores(terms)
+        if mode == "hybrid":
+            topics = self._topic_scores(query)
+        fused = self._fuse(dense, lexical, topics, mask)
+        hits = self._collapse(fused, k, query_language)
+        return SearchResult(hits=hits, query_language=query_language,
+                            expanded_with=expansion.matched)
+
+    def _collapse(self, fused: np.ndarray, k: int, preferred: str | None) -> list[Hit]:
+        """One hit per section (all its language versions count as one), best first, shown in
+        the preferred language when that version exists, else English, else the best one."""
+        order = np.argsort(-fused, kind="stable")
+        hits: list[Hit] = []
+        done: set[tuple[str, str]] = set()
+        chunks = self.index.chunks
+        for row in order:
+            if not np.isfinite(fused[row]) or len(hits) >= k:
+                break
+            chunk = chunks[row]
+            key = (chunk.series, chunk.section_id)
+            if key in done:
+                continue
+            done.add(key)
+            shown = self._version(key, int(row), fused, preferred)
+            hits.append(_hit(chunks[shown], float(fused[row])))
+        return hits
+
+    def _version(self, key: tuple[str, str], row: int, fused: np.ndarray,
+                 preferred: str | None) -> int:
+        rows = self._groups.get(key, [row])
+        for language in (preferred, "en"):
+            candidates = [r for r in rows if self._languages[r] == language]
+            if candidates:
+                return max(candidates, key=lambda r: (np.nan_to_num(fused[r], neginf=-1e9), -r))
+        return row
+
+
+def _hit(chunk: Chunk, score: float) -> Hit:
+    return Hit(text=chunk.text, score=score, document=chunk.document,
+               section_id=chunk.section_id, section_title=chunk.section_title,
+               language=chunk.language, family=chunk.family, models=list(chunk.models),
+               topics=list(chunk.topics), page=chunk.page, source=chunk.source)
