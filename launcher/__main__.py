@@ -8,6 +8,7 @@ import signal
 import sys
 
 from api.settings import get_settings
+from launcher.index import IndexBuildError
 from launcher.model import TrainingError
 from launcher.supervisor import StartupError
 from launcher.system import start_system
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         supervisor = start_system(settings)
-    except (StartupError, TrainingError) as exc:
+    except (StartupError, TrainingError, IndexBuildError) as exc:
         log.error("%s", exc)
         return 1
     except KeyboardInterrupt:

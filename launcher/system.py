@@ -11,6 +11,7 @@ import httpx
 
 from api.settings import PROJECT_ROOT, Settings
 from db.migrate import upgrade as upgrade_database
+from launcher.index import ensure_index
 from launcher.model import RASA_BIN, ensure_model, rasa_env
 from launcher.rasa_config import write_rasa_config
 from launcher.supervisor import Service, Supervisor
@@ -83,8 +84,9 @@ def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:
     sqlite_path = settings.sqlite_path(settings.database_url)
     if sqlite_path is not None:
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    # The schema is brought up to date before any API process serves a request.
+    # The schema and the search index are brought up to date before the API serves a request.
     upgrade_database(settings.resolved_db_url(settings.database_url))
+    ensure_index(settings, {**rasa_env(), **settings_env(settings)}, out or sys.stdout)
     supervisor = Supervisor(out or sys.stdout)
     try:
         # The API first: Rasa calls its action webhook from the first message on.

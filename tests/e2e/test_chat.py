@@ -84,7 +84,9 @@ def test_parse_reports_intent_and_language(system):
 def test_healthz_reports_every_dependency(system):
     response = httpx.get(f"{system.api}/healthz", timeout=30)
     assert response.status_code == 200
+    assert response.json()["status"] == "ok", response.json()
     checks = response.json()["checks"]
+    assert checks["index"]["status"] == "ok"  # built by the launcher before the API started
     assert checks["database"]["status"] == "ok"
     assert checks["rasa"]["status"] == "ok"
     assert checks["rasa"]["version"] == "3.6.21"

@@ -23,10 +23,12 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_launcher_serves_and_ctrl_c_stops_both(tmp_path):
+def test_launcher_serves_and_ctrl_c_stops_both(tmp_path, system_settings):
     api_port, rasa_port = free_port(), free_port()
     env = {
         **os.environ,
+        # The session's index (built once by whichever test starts the system first).
+        "ASSISTANT_INDEX_DIR": str(system_settings.index_dir),
         "ASSISTANT_API_PORT": str(api_port), "ASSISTANT_RASA_PORT": str(rasa_port),
         "ASSISTANT_DATA_DIR": str(tmp_path),
         "ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path}/tickets.db",
@@ -68,12 +70,13 @@ def test_launcher_serves_and_ctrl_c_stops_both(tmp_path):
         log.close()
 
 
-def test_launcher_fails_with_the_log_when_a_port_is_taken(tmp_path):
+def test_launcher_fails_with_the_log_when_a_port_is_taken(tmp_path, system_settings):
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         taken = blocker.getsockname()[1]
         env = {**os.environ, "ASSISTANT_API_PORT": str(taken),
+               "ASSISTANT_INDEX_DIR": str(system_settings.index_dir),
                "ASSISTANT_RASA_PORT": str(free_port()), "ASSISTANT_DATA_DIR": str(tmp_path)}
         proc = subprocess.run([sys.executable, "-m", "launcher"], cwd=PROJECT_ROOT, env=env,
                               capture_output=True, text=True, timeout=300)
