@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import Depends
 from rasa_sdk.executor import ActionExecutor
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from api.settings import Settings, get_settings
@@ -27,19 +26,9 @@ __all__ = ["get_settings", "get_engine", "engine_for", "get_action_executor",
            "ticket_engine", "get_ticket_engine", "get_catalog", "get_now"]
 
 
-@lru_cache(maxsize=4)
-def _engine_for_url(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True)
-
-
 def engine_for(settings: Settings) -> Engine:
-    """The database engine of the ticket store; a SQLite file's folder is created if it can be."""
-    sqlite_path = settings.sqlite_path(settings.database_url)
-    if sqlite_path is not None:
-        # If the folder cannot be made, connecting fails and /healthz reports why.
-        with contextlib.suppress(OSError):
-            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    return _engine_for_url(settings.resolved_db_url(settings.database_url))
+    """The project database's engine (tickets, diagnostic sessions, health): one per URL."""
+    return ticket_engine(settings)
 
 
 def get_engine(settings: Annotated[Settings, Depends(get_settings)]) -> Engine:
