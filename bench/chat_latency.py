@@ -110,8 +110,8 @@ def main() -> int:
     supervisor = None
     rasa = args.rasa_url
     if not rasa:
+        from launcher.ports import free_port
         from launcher.system import start_system
-        from tests.conftest import free_port
 
         state = Path(tempfile.mkdtemp(prefix="bench-chat-"))
         settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,

@@ -1,20 +1,14 @@
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 import yaml
 
 from api.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
+from launcher.ports import free_port
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
