@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from api.settings import get_settings
 from api.ticket_schemas import SlaState, TicketPublic
-from tickets import workflow
+from tickets import sla, workflow
 from tickets.catalog import Catalog
 from tickets.errors import (
     IdempotencyMismatchError,
@@ -114,7 +114,10 @@ def to_public(ticket: Ticket, now: datetime, catalog: Catalog) -> TicketPublic:
         sla=SlaState(
             clock=catalog.tiers[ticket.contract_tier].clock,
             time_zone=ticket.time_zone, next_due_at=ticket.next_due_at,
-            response_breached=(responded or now) > ticket.response_due_at,
-            resolution_breached=(resolved or now) > ticket.resolution_due_at,
+            response_breached=sla.is_breached(ticket.response_due_at, now=now, met_at=responded,
+                                              paused_at=ticket.sla_paused_at),
+            resolution_breached=sla.is_breached(ticket.resolution_due_at, now=now,
+                                                met_at=resolved, paused_at=ticket.sla_paused_at),
+            paused_since=ticket.sla_paused_at, paused_s=ticket.sla_paused_seconds,
         ),
     )

@@ -91,6 +91,10 @@ class SlaState(BaseModel):
     next_due_at: datetime | None
     response_breached: bool
     resolution_breached: bool
+    # The clock stands still while the customer owes an answer (waiting_customer) ...
+    paused_since: datetime | None = None
+    # ... and the deadlines above include the clock seconds of the pauses that have ended.
+    paused_s: int = 0
 
 
 class TicketPublic(BaseModel):

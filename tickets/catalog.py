@@ -1,6 +1,8 @@
 """Service data the tickets need, loaded from the knowledge pack in the repository:
 customers with their sites and installed equipment, contract tiers with SLA hours and clocks,
-error-code severities per family, and each country's time zone and public holidays."""
+error-code severities per family, and the site calendar (tickets/calendar.yml): each country's
+time zone and public holidays, the regional holidays of subdivisions (German Länder, Spanish
+autonomous communities, ...) and which subdivision each site lies in."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class Site:
     name: str
     country: str
     time_zone: str
+    subdivision: str | None = None  # ISO 3166-2 code, e.g. "DE-BW"; None: national holidays only
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Catalog:
     tiers: dict[str, Tier]
     families: dict[str, dict[str, str]] = field(default_factory=dict)  # family -> code -> severity
     holidays: dict[str, tuple[str, ...]] = field(default_factory=dict)  # country -> rules
+    regional_holidays: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "DE-BW" -> rules
 
     def customer(self, customer_id: str) -> Customer:
         try:
@@ -86,8 +90,12 @@ class Catalog:
                 return severity
         return None
 
-    def is_holiday(self, country: str, day: date) -> bool:
-        return any(_holiday_date(rule, day.year) == day for rule in self.holidays.get(country, ()))
+    def is_holiday(self, country: str, day: date, subdivision: str | None = None) -> bool:
+        """A public holiday of the country, or of the subdivision (region) when one is given."""
+        if day in _holidays_in(self.holidays.get(country, ()), day.year):
+            return True
+        return subdivision is not None and day in _holidays_in(
+            self.regional_holidays.get(subdivision, ()), day.year)
 
 
 def _easter(year: int) -> date:
@@ -112,14 +120,60 @@ def _orthodox_easter(year: int) -> date:
     return date.fromordinal(date(year, month, day + 1).toordinal() + 13)
 
 
-@lru_cache(maxsize=256)
-def _holiday_date(rule: str, year: int) -> date:
-    match = re.fullmatch(r"(orthodox_easter|easter)([+-]\d+)?", rule)
-    if match:
-        base = _easter(year) if match.group(1) == "easter" else _orthodox_easter(year)
-        return date.fromordinal(base.toordinal() + int(match.group(2) or 0))
-    month, day = (int(part) for part in rule.split("-"))
-    return date(year, month, day)
+_EASTER_RULE = re.compile(r"(orthodox_easter|easter)([+-]\d{1,3})?")
+_FIXED_RULE = re.compile(r"(\d{4}-)?(\d\d)-(\d\d)")
+_WEEKDAY_RULE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(>=|<=)(\d\d)-(\d\d)")
+RULE_FORMS = ("MM-DD", "YYYY-MM-DD", "easter+N", "orthodox_easter+N", "Mon>=MM-DD", "Mon<=MM-DD")
+
+
+def check_holiday_rule(rule: str) -> None:
+    """Raise ValueError (saying why) unless `rule` is a holiday rule of calendar.yml.
+
+    MM-DD every year (02-29 is refused: it is not a date every year); YYYY-MM-DD once;
+    easter+N / orthodox_easter-N days from (Western / Orthodox) Easter Sunday; Mon>=05-01 the
+    first Monday on or after 1 May, Mon<=05-31 the last Monday on or before 31 May (the tz
+    database's notation; any weekday)."""
+    easter = _EASTER_RULE.fullmatch(rule)
+    if easter:
+        return
+    fixed = _FIXED_RULE.fullmatch(rule)
+    weekday = _WEEKDAY_RULE.fullmatch(rule)
+    if fixed:
+        year, month, day = int((fixed.group(1) or "2001-")[:4]), fixed.group(2), fixed.group(3)
+    elif weekday:
+        year, month, day = 2001, weekday.group(3), weekday.group(4)
+    else:
+        raise ValueError(f"{rule!r} is not a holiday rule (one of {', '.join(RULE_FORMS)})")
+    try:
+        date(year, int(month), int(day))  # 2001 is no leap year: every-year rules must exist
+    except ValueError:
+        raise ValueError(f"{rule!r} names no date every year it applies to") from None
+
+
+@lru_cache(maxsize=1024)
+def _holiday_date(rule: str, year: int) -> date | None:
+    """The day `rule` (already checked) falls on in `year`; None if not that year."""
+    easter = _EASTER_RULE.fullmatch(rule)
+    if easter:
+        base = _easter(year) if easter.group(1) == "easter" else _orthodox_easter(year)
+        return date.fromordinal(base.toordinal() + int(easter.group(2) or 0))
+    weekday = _WEEKDAY_RULE.fullmatch(rule)
+    if weekday:
+        target = DAYS.index(weekday.group(1))
+        anchor = date(year, int(weekday.group(3)), int(weekday.group(4)))
+        if weekday.group(2) == ">=":
+            return date.fromordinal(anchor.toordinal() + (target - anchor.weekday()) % 7)
+        return date.fromordinal(anchor.toordinal() - (anchor.weekday() - target) % 7)
+    fixed = _FIXED_RULE.fullmatch(rule)
+    assert fixed is not None, rule
+    if fixed.group(1) and int(fixed.group(1)[:4]) != year:
+        return None
+    return date(year, int(fixed.group(2)), int(fixed.group(3)))
+
+
+@lru_cache(maxsize=1024)
+def _holidays_in(rules: tuple[str, ...], year: int) -> frozenset[date]:
+    return frozenset(day for rule in rules if (day := _holiday_date(rule, year)) is not None)
 
 
 def _hours(value: dict[str, Any], where: str) -> dict[str, float]:
@@ -148,12 +202,103 @@ def _tier(entry: dict[str, Any], source: Path) -> Tier:
                 _hours(entry.get("resolution_target_h", {}), f"{where}.resolution_target_h"))
 
 
+@dataclass(frozen=True)
+class SiteCalendar:
+    """calendar.yml, checked: time zones and holiday rules per country and subdivision, and the
+    subdivision of each site that has regional holidays."""
+
+    time_zones: dict[str, str]  # country -> IANA zone
+    holidays: dict[str, tuple[str, ...]]  # country -> rules
+    subdivisions: dict[str, tuple[str, str | None, tuple[str, ...]]]  # code -> country, zone, rules
+    sites: dict[str, str]  # site id -> subdivision code
+
+
+_SUBDIVISION = re.compile(r"([A-Z]{2})-[A-Z0-9]{1,3}")
+
+
+def _mapping(value: Any, where: str) -> dict[Any, Any]:
+    if not isinstance(value, dict):
+        raise ServiceDataError(f"{where}: must be a mapping")
+    return value
+
+
+def _zone(value: Any, where: str) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ServiceDataError(f"{where}.time_zone: unknown time zone {value!r}") from None
+    return str(value)
+
+
+def _rules(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ServiceDataError(f"{where}.holidays: must be a list of holiday rules")
+    rules = []
+    for index, item in enumerate(value):
+        # YAML reads an unquoted 2026-06-24 as a date; every other rule is text
+        rule = item.isoformat() if isinstance(item, date) else item
+        if not isinstance(rule, str):
+            raise ServiceDataError(f"{where}.holidays[{index}]: {item!r} is not a holiday rule "
+                                   f"(one of {', '.join(RULE_FORMS)}; quote it)")
+        try:
+            check_holiday_rule(rule)
+        except ValueError as exc:
+            raise ServiceDataError(f"{where}.holidays[{index}]: {exc}") from None
+        rules.append(rule)
+    return tuple(rules)
+
+
+def load_calendar(calendar_file: Path = CALENDAR_FILE) -> SiteCalendar:
+    """Read and check the site calendar; a malformed entry raises ServiceDataError naming the
+    file, the entry and the rule it breaks."""
+    name = calendar_file.name
+    try:
+        data = yaml.safe_load(calendar_file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ServiceDataError(f"{name}: not valid YAML ({exc})") from None
+    data = _mapping(data, name)
+    unknown = set(data) - {"countries", "subdivisions", "sites"}
+    if unknown:
+        raise ServiceDataError(f"{name}: unknown section(s) {sorted(unknown)}")
+    time_zones: dict[str, str] = {}
+    holidays: dict[str, tuple[str, ...]] = {}
+    for country, entry in _mapping(data.get("countries"), f"{name}: countries").items():
+        where = f"{name}: countries[{country}]"
+        if not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country)):
+            raise ServiceDataError(f"{where}: a country is an ISO 3166-1 code such as DE")
+        entry = _mapping(entry, where)
+        time_zones[country] = _zone(entry.get("time_zone"), where)
+        holidays[country] = _rules(entry.get("holidays", []), where)
+    subdivisions: dict[str, tuple[str, str | None, tuple[str, ...]]] = {}
+    for code, entry in _mapping(data.get("subdivisions") or {}, f"{name}: subdivisions").items():
+        where = f"{name}: subdivisions[{code}]"
+        match = _SUBDIVISION.fullmatch(str(code))
+        if not match:
+            raise ServiceDataError(f"{where}: a subdivision is an ISO 3166-2 code such as DE-BW")
+        if match.group(1) not in time_zones:
+            raise ServiceDataError(f"{where}: country {match.group(1)} is not under countries")
+        entry = _mapping(entry, where)
+        if not isinstance(entry.get("name"), str) or not entry["name"].strip():
+            raise ServiceDataError(f"{where}: needs a name")
+        zone = _zone(entry["time_zone"], where) if "time_zone" in entry else None
+        rules = _rules(entry.get("holidays"), where)
+        if not rules:
+            raise ServiceDataError(f"{where}.holidays: lists no holiday")
+        subdivisions[str(code)] = (match.group(1), zone, rules)
+    sites: dict[str, str] = {}
+    for site_id, code in _mapping(data.get("sites") or {}, f"{name}: sites").items():
+        if code not in subdivisions:
+            raise ServiceDataError(f"{name}: sites[{site_id}]: {code!r} is not under subdivisions")
+        sites[str(site_id)] = code
+    return SiteCalendar(time_zones, holidays, subdivisions, sites)
+
+
 def load_catalog(knowledge_dir: Path = KNOWLEDGE_DIR,
                  calendar_file: Path = CALENDAR_FILE) -> Catalog:
     """Read service.yml, the family files and the site calendar; refuse malformed entries."""
     service_file = knowledge_dir / "service.yml"
     service = yaml.safe_load(service_file.read_text(encoding="utf-8"))
-    calendar = yaml.safe_load(calendar_file.read_text(encoding="utf-8"))["countries"]
+    calendar = load_calendar(calendar_file)
     tiers = {entry["id"]: _tier(entry, service_file) for entry in service["contract_tiers"]}
     model_family: dict[str, str] = {}
     families: dict[str, dict[str, str]] = {}
@@ -167,20 +312,25 @@ def load_catalog(knowledge_dir: Path = KNOWLEDGE_DIR,
     for entry in service["customers"]:
         where = f"{service_file.name}: customers[{entry.get('customer_id')}]"
         country = entry["country"]
-        if country not in calendar:
+        if country not in calendar.time_zones:
             raise ServiceDataError(
                 f"{where}: country {country} has no entry in {calendar_file.name}")
         if entry["contract_tier"] not in tiers:
             raise ServiceDataError(f"{where}: unknown contract_tier {entry['contract_tier']!r}")
-        try:
-            ZoneInfo(calendar[country]["time_zone"])
-        except ZoneInfoNotFoundError as exc:
-            raise ServiceDataError(f"{calendar_file.name}: {country}: unknown time zone") from exc
         sites: dict[str, Site] = {}
         assets: dict[str, Asset] = {}
         for site in entry.get("sites", []):
-            sites[site["site_id"]] = Site(site["site_id"], site["name"], country,
-                                          calendar[country]["time_zone"])
+            subdivision = calendar.sites.get(site["site_id"])
+            zone = calendar.time_zones[country]
+            if subdivision is not None:
+                sub_country, sub_zone, _ = calendar.subdivisions[subdivision]
+                if sub_country != country:
+                    raise ServiceDataError(
+                        f"{calendar_file.name}: sites[{site['site_id']}]: {subdivision} is not "
+                        f"in {country}, the country of {entry['customer_id']}")
+                zone = sub_zone or zone
+            sites[site["site_id"]] = Site(site["site_id"], site["name"], country, zone,
+                                          subdivision)
             for item in site.get("equipment", []):
                 if item["model_id"] not in model_family:
                     raise ServiceDataError(f"{where}: {item['serial_no']}: unknown model "
@@ -190,9 +340,13 @@ def load_catalog(knowledge_dir: Path = KNOWLEDGE_DIR,
         customers[entry["customer_id"]] = Customer(
             entry["customer_id"], entry["name"], country, entry.get("language", "en"),
             entry["contract_tier"], sites, assets)
-    holidays = {country: tuple(str(rule) for rule in data.get("holidays", []))
-                for country, data in calendar.items()}
-    return Catalog(customers, tiers, families, holidays)
+    known_sites = {site for customer in customers.values() for site in customer.sites}
+    for site_id in calendar.sites:
+        if site_id not in known_sites:
+            raise ServiceDataError(f"{calendar_file.name}: sites[{site_id}]: no such site in "
+                                   f"{service_file.name}")
+    regional = {code: rules for code, (_, _, rules) in calendar.subdivisions.items()}
+    return Catalog(customers, tiers, families, calendar.holidays, regional)
 
 
 @lru_cache(maxsize=1)

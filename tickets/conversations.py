@@ -18,7 +18,8 @@ from tickets import workflow
 from tickets.database import reading, writing
 from tickets.domain import Actor
 from tickets.errors import TicketNotFoundError
-from tickets.store import apply_changes, current_ticket
+from tickets.catalog import default_catalog
+from tickets.store import apply_changes, current_ticket, update_ticket
 from tickets.tables import Comment, Ticket
 
 VISIBILITIES = ("internal", "customer")
@@ -112,8 +113,13 @@ def relay_customer_message(engine: Engine, *, conversation_id: str, text: str, v
         raise TicketNotFoundError(conversation_id)
     customer = Actor(name=f"customer:{ticket.customer_id}", role="customer",
                      customer_id=ticket.customer_id, principal=viewer.principal)
-    return add_comment(engine, ticket_id=ticket.id, viewer=customer, body=text,
-                       visibility="customer", now=now)
+    comment = add_comment(engine, ticket_id=ticket.id, viewer=customer, body=text,
+                          visibility="customer", now=now)
+    if ticket.status == "waiting_customer":
+        # The customer answered: the engineer's turn again, and the SLA clock runs on.
+        update_ticket(engine, ticket_id=ticket.id, viewer=Actor("assistant", "assistant"),
+                      catalog=default_catalog(), now=now, status="in_progress")
+    return comment
 
 
 def pending_replies(engine: Engine, *, conversation_id: str, after: int = 0,

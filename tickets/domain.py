@@ -1,11 +1,12 @@
 """Pure ticket rules: what a new ticket looks like (priority, site, asset, SLA deadlines) and
-what an update changes (status workflow, assignment, timestamps, the deadline being raced)."""
+what an update changes (status workflow, assignment, timestamps, the deadline being raced, the
+SLA clock paused while the customer owes an answer)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tickets import sla, workflow
@@ -97,16 +98,49 @@ def build_ticket(new: NewTicket, *, catalog: Catalog, created_by: str,
         "citations": list(new.citations), "created_by": created_by,
         "created_at": now, "updated_at": now,
         "response_due_at": due.response_due_at, "resolution_due_at": due.resolution_due_at,
-        "next_due_at": due.response_due_at, "human_active": False, "version": 1,
+        "next_due_at": due.response_due_at, "sla_paused_at": None, "sla_paused_seconds": 0,
+        "human_active": False, "version": 1,
     }
 
 
 def next_due(*, status: str, first_response_at: datetime | None, response_due_at: datetime,
-             resolution_due_at: datetime) -> datetime | None:
-    """The deadline a ticket is racing: response until someone answered, then resolution."""
+             resolution_due_at: datetime,
+             sla_paused_at: datetime | None = None) -> datetime | None:
+    """The deadline a ticket is racing: response until someone answered, then resolution.
+
+    None when it races none: resolved or closed, or its clock is paused (a deadline already
+    missed when the pause began stays, so the ticket still counts as breached)."""
     if status in workflow.DONE_STATUSES:
         return None
-    return response_due_at if first_response_at is None else resolution_due_at
+    due = response_due_at if first_response_at is None else resolution_due_at
+    if sla_paused_at is not None and due > sla_paused_at:
+        return None
+    return due
+
+
+def _pause_changes(current: dict[str, Any], status: str, *, catalog: Catalog,
+                   now: datetime) -> dict[str, Any]:
+    """Stop the SLA clock on entering a paused status; on leaving it, push the deadlines still
+    being raced by the paused clock time and add that time to the ticket's total."""
+    was, will = workflow.pauses_sla(current["status"]), workflow.pauses_sla(status)
+    paused_at = current.get("sla_paused_at")
+    if will and not was:
+        return {"sla_paused_at": now}
+    if not was or will or paused_at is None:
+        return {}
+    clock = sla.site_clock(catalog=catalog, customer=catalog.customer(current["customer_id"]),
+                           site_id=current.get("site_id"))
+    paused = sla.paused_time(clock, paused_at=paused_at, resumed_at=now)
+    changes: dict[str, Any] = {
+        "sla_paused_at": None,
+        "sla_paused_seconds": (current.get("sla_paused_seconds") or 0)
+        + int(paused.total_seconds()),
+        "resolution_due_at": sla.shift_for_pause(current["resolution_due_at"], clock=clock,
+                                                 paused_at=paused_at, paused=paused)}
+    if current.get("first_response_at") is None:
+        changes["response_due_at"] = sla.shift_for_pause(
+            current["response_due_at"], clock=clock, paused_at=paused_at, paused=paused)
+    return changes
 
 
 def plan_update(current: dict[str, Any], *, status: str | None = None,
@@ -115,7 +149,9 @@ def plan_update(current: dict[str, Any], *, status: str | None = None,
     """The column changes of an update of `current` (a ticket's values); validates the workflow.
 
     Raises TicketConflictError (with the allowed statuses) for a transition the workflow refuses.
-    A priority change recomputes the SLA deadlines from the ticket's creation time."""
+    A priority change recomputes the SLA deadlines from the ticket's creation time, pushed by
+    the clock time the ticket spent paused; entering or leaving waiting_customer pauses or
+    resumes the clock (see tickets.sla)."""
     changes: dict[str, Any] = {}
     state = current["status"]
     if assignee is not None or unassign:
@@ -138,19 +174,23 @@ def plan_update(current: dict[str, Any], *, status: str | None = None,
             changes["human_active"] = False
         if state in workflow.DONE_STATUSES and status in workflow.OPEN_STATUSES:
             changes.update(resolved_at=None, closed_at=None)
+        changes.update(_pause_changes(current, status, catalog=catalog, now=now))
     if priority is not None and priority != current["priority"]:
         if priority not in PRIORITIES:
             raise ValueError(f"unknown priority {priority!r}")
         changes["priority"] = priority
         customer = catalog.customer(current["customer_id"])
+        paused = timedelta(seconds={**current, **changes}.get("sla_paused_seconds") or 0)
         due = sla.deadlines(catalog=catalog, customer=customer, site_id=current.get("site_id"),
-                            priority=priority, created_at=current["created_at"])
+                            priority=priority, created_at=current["created_at"], paused=paused,
+                            response_answered=current.get("first_response_at") is not None)
         changes.update(response_due_at=due.response_due_at,
                        resolution_due_at=due.resolution_due_at)
     merged = {**current, **changes}
     changes["next_due_at"] = next_due(
         status=merged["status"], first_response_at=merged.get("first_response_at"),
-        response_due_at=merged["response_due_at"], resolution_due_at=merged["resolution_due_at"])
+        response_due_at=merged["response_due_at"], resolution_due_at=merged["resolution_due_at"],
+        sla_paused_at=merged.get("sla_paused_at"))
     return changes
 
 

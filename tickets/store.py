@@ -111,7 +111,9 @@ def list_tickets(engine: Engine, *, viewer: Actor, filters: TicketFilter, now: d
     """A page of the tickets the viewer may see, and how many match in all.
 
     `sort="urgency"` puts the nearest pending SLA deadline first (breached ones at the top),
-    tickets without one (resolved, closed) last; `sort="created"` is newest first."""
+    tickets without one (resolved, closed, or waiting for the customer with the clock paused)
+    last; `sort="created"` is newest first. Deadlines are stored already pushed by the pauses
+    that have ended, so "breached" and "due within N hours" compare them with `now` directly."""
     query = _visible(select(Ticket), viewer)
     conditions: list[ColumnElement[bool]] = []
     if filters.status:

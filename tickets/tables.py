@@ -85,6 +85,11 @@ class Ticket(Base):
     # The deadline the ticket is racing now (response, then resolution; none once resolved).
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     breach_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The SLA clock is paused (waiting for the customer) since this instant; None: running.
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Clock time (business or wall seconds, per the tier) of the pauses that have ended; the
+    # deadlines above already include it, a priority change recomputes them with it.
+    sla_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A human engineer owns the conversation: the assistant stays silent in it.
     human_active: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)

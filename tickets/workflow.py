@@ -7,6 +7,8 @@ from tickets.errors import TicketConflictError
 STATUSES = ("new", "triaged", "assigned", "in_progress", "waiting_customer", "resolved", "closed")
 OPEN_STATUSES = frozenset(STATUSES[:5])
 DONE_STATUSES = frozenset({"resolved", "closed"})
+# The customer owes an answer: the SLA clock stops until the ticket leaves these statuses.
+PAUSED_STATUSES = frozenset({"waiting_customer"})
 
 # new -> triaged -> assigned -> in_progress -> waiting_customer -> resolved -> closed, with the
 # short cuts staff take every day (assign straight from new, resolve from in_progress) and
@@ -33,6 +35,11 @@ def check_transition(current: str, requested: str) -> None:
         return
     if requested not in TRANSITIONS.get(current, ()):
         raise TicketConflictError(current, requested, allowed_transitions(current))
+
+
+def pauses_sla(status: str) -> bool:
+    """Whether the SLA clock stands still while a ticket is in `status`."""
+    return status in PAUSED_STATUSES
 
 
 def status_after_assignment(current: str) -> str:

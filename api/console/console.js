@@ -40,7 +40,7 @@ async function call(method, path, body, headers) {
 
 function due(ticket) {
   const at = ticket.sla.next_due_at;
-  if (!at) return { text: "-", breached: false };
+  if (!at) return { text: ticket.sla.paused_since ? "paused" : "-", breached: false };
   const minutes = Math.round((new Date(at) - new Date()) / 60000);
   const abs = Math.abs(minutes);
   const span = abs >= 120 ? Math.round(abs / 60) + " h" : abs + " min";

@@ -169,3 +169,52 @@ def test_unmigrated_database_is_503_not_500(app, api_settings, keys, tmp_path):
         response = test_client.get("/api/v1/tickets", headers=auth(keys["engineer"]))
     assert response.status_code == 503
     assert response.json() == {"detail": "ticket database unavailable"}
+
+
+def test_waiting_for_the_customer_pauses_the_sla_clock(app, client, keys):
+    """Status round trip in_progress -> waiting_customer -> in_progress: the resolution
+    deadline moves by the business time spent waiting, and list filters follow it."""
+    from datetime import UTC, datetime
+
+    from api.deps import get_now
+
+    clock = {"now": datetime(2026, 11, 26, 9, tzinfo=UTC)}  # Thu 10:00 in Brussels
+    app.dependency_overrides[get_now] = lambda: clock["now"]
+    staff = auth(keys["engineer"])
+    # basic contract, Mon-Fri 08:00-17:00 Brussels: P1 resolution in 72 business hours
+    body = {"customer_id": "CUST-006", "subject": "Pump seal leaking", "description": "drips",
+            "type": "incident", "priority": "P1"}
+    ticket = create(client, keys["engineer"], body).json()
+    assert ticket["resolution_due_at"] == "2026-12-08T09:00:00Z"
+
+    def patch(change: dict, at: datetime) -> dict:
+        clock["now"] = at
+        response = client.patch(f"/api/v1/tickets/{ticket['id']}", json=change, headers=staff)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    patch({"assignee": "T-NL-01"}, clock["now"])
+    patch({"status": "in_progress"}, clock["now"])
+    # the customer owes an answer from Friday 15:00 to Monday 10:00 local: 2 + 2 business hours
+    waiting = patch({"status": "waiting_customer"}, datetime(2026, 11, 27, 14, tzinfo=UTC))
+    assert waiting["sla"]["paused_since"] == "2026-11-27T14:00:00Z"
+    assert waiting["sla"]["next_due_at"] is None
+    clock["now"] = datetime(2026, 12, 9, tzinfo=UTC)  # long after the unpaused deadline
+    read = client.get(f"/api/v1/tickets/{ticket['id']}", headers=staff).json()
+    assert read["sla"]["resolution_breached"] is False  # the clock is not running
+    resumed = patch({"status": "in_progress"}, datetime(2026, 11, 30, 9, tzinfo=UTC))
+    assert resumed["resolution_due_at"] == "2026-12-08T13:00:00Z"  # Tue 14:00 local
+    assert resumed["sla"]["next_due_at"] == resumed["resolution_due_at"]
+    assert resumed["sla"]["paused_since"] is None and resumed["sla"]["paused_s"] == 4 * 3600
+
+    # at 10:00 UTC on 8 December the original deadline is gone, the pushed one 3 h ahead
+    clock["now"] = datetime(2026, 12, 8, 10, tzinfo=UTC)
+
+    def listed(**params) -> int:
+        return client.get("/api/v1/tickets", params=params, headers=staff).json()["total"]
+
+    assert listed(breached="true") == 0 and listed(breached="false") == 1
+    assert listed(due_within_h=4) == 1 and listed(due_within_h=2) == 0
+    clock["now"] = datetime(2026, 12, 8, 13, 30, tzinfo=UTC)
+    assert listed(breached="true") == 1
+    app.dependency_overrides.pop(get_now)

@@ -226,3 +226,37 @@ def test_resolving_returns_the_conversation_to_the_assistant(engine):
         store.update_ticket(engine, ticket_id=ticket.id, viewer=ENGINEER, catalog=CATALOG,
                             now=NOW, status=status)
     assert not conversations.handoff_state(engine, conversation_id="conv-1").human_active
+
+
+def test_paused_clock_in_filters_urgency_and_breach_scan(engine):
+    """A ticket waiting for the customer races no deadline; once resumed, its deadline is
+    pushed by the pause (24/7 contract: wall time) and the queue orders by the pushed one."""
+    waits, runs = create(engine), create(engine)  # premium P2: resolution due NOW + 24 h
+    for ticket in (waits, runs):
+        for change in ({"assignee": "T-GR-01"}, {"status": "in_progress"}):
+            store.update_ticket(engine, ticket_id=ticket.id, viewer=ENGINEER, catalog=CATALOG,
+                                now=NOW, **change)
+
+    def urgency(now, **filters) -> list[str]:
+        items, _ = store.list_tickets(engine, viewer=ENGINEER, now=now,
+                                      filters=store.TicketFilter(**filters))
+        return [t.id for t in items]
+
+    assert urgency(NOW) == [waits.id, runs.id]
+    paused = store.update_ticket(engine, ticket_id=waits.id, viewer=ENGINEER, catalog=CATALOG,
+                                 now=NOW + timedelta(hours=1), status="waiting_customer")
+    assert paused.sla_paused_at == NOW + timedelta(hours=1) and paused.next_due_at is None
+    later = NOW + timedelta(hours=30)
+    assert urgency(later) == [runs.id, waits.id]
+    assert urgency(later, breached=True) == [runs.id]
+    assert scan_breaches(engine, now=later) == 1  # only the running one
+    resumed = store.update_ticket(engine, ticket_id=waits.id, viewer=ENGINEER, catalog=CATALOG,
+                                  now=NOW + timedelta(hours=31), status="in_progress")
+    assert resumed.sla_paused_seconds == 30 * 3600 and resumed.sla_paused_at is None
+    assert resumed.resolution_due_at == resumed.next_due_at == NOW + timedelta(hours=54)
+    at = NOW + timedelta(hours=33)
+    assert urgency(at) == [runs.id, waits.id]
+    assert urgency(at, breached=False, due_within_h=22) == [waits.id]
+    assert urgency(at, breached=False, due_within_h=20) == []
+    assert scan_breaches(engine, now=NOW + timedelta(hours=53)) == 0
+    assert scan_breaches(engine, now=NOW + timedelta(hours=55)) == 1
