@@ -27,6 +27,17 @@ def _settings() -> Any:
     return get_settings()
 
 
+def default_symptoms(knowledge_dir: Path) -> Any:
+    """The lay symptom vocabulary of the rules data (rules/data/symptoms.yml) linked to the
+    fault evidence of the knowledge pack; empty when either is missing."""
+    from retrieval.symptoms import SymptomLexicon
+
+    symptoms_path = Path(__file__).resolve().parent.parent / "rules" / "data" / "symptoms.yml"
+    if not symptoms_path.is_file() or not knowledge_dir.is_dir():
+        return SymptomLexicon.empty()
+    return SymptomLexicon.from_files(symptoms_path, knowledge_dir)
+
+
 def _build(args: argparse.Namespace, incremental: bool) -> int:
     from retrieval.encoder import get_encoder
     from retrieval.store import build_index
@@ -38,7 +49,8 @@ def _build(args: argparse.Namespace, incremental: bool) -> int:
     encoder = get_encoder(settings.embedding_model)
     report = build_index(corpus, folder, encoder, incremental=incremental,
                          kind=args.kind or settings.index_kind,
-                         glossary_path=settings.glossary_path, progress=_progress)
+                         glossary_path=settings.glossary_path,
+                         symptoms=default_symptoms(settings.knowledge_dir), progress=_progress)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(f"index {folder}: {report.documents} documents, {report.chunks} chunks; "

@@ -21,8 +21,14 @@ class AnnParams:
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 64
-    ivf_nlist: int | None = None  # default: about 4 * sqrt(n), at most n / 39
+    ivf_nlist: int | None = None  # default: default_nlist(n), about 4 * sqrt(n)
     ivf_nprobe: int = 32
+
+
+def default_nlist(n: int) -> int:
+    """About 4 * sqrt(n) inverted lists, with the >= 39 training points per list FAISS asks
+    for (n = 200,000 -> 1788)."""
+    return max(16, min(int(4 * math.sqrt(n)), n // 39))
 
 
 class DenseIndex:
@@ -56,8 +62,7 @@ class DenseIndex:
             index = faiss.IndexHNSWFlat(dim, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = params.hnsw_ef_construction
         elif effective == "ivf":
-            # about 4 * sqrt(n) lists, with the >= 39 training points per list FAISS asks for
-            nlist = params.ivf_nlist or max(16, min(int(4 * math.sqrt(n)), n // 39))
+            nlist = params.ivf_nlist or default_nlist(n)
             quantizer = faiss.IndexFlatIP(dim)
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             index.train(vectors)

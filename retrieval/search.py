@@ -1,6 +1,8 @@
 """Hybrid search with citations: dense (FAISS) and lexical (BM25) rankings fused, filtered by
 family and model, one hit per manual section, shown in the query's language where the manuals
-have it (other languages as fallback), with cross-lingual expansion through the glossary."""
+have it (other languages as fallback), with cross-lingual expansion through the glossary and
+symptom expansion through the knowledge pack (a lay symptom -> the sections about the faults
+it is evidence for; see retrieval/symptoms.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from retrieval.analysis import LANGUAGES, analyzer
 from retrieval.documents import Chunk
 from retrieval.encoder import Encoder
 from retrieval.errors import UnknownFilterError
+from retrieval.glossary import Expansion
 from retrieval.store import LoadedIndex, load_index
+from retrieval.symptoms import SymptomMatch
 
 MODES = ("hybrid", "dense", "lexical")
 # Convex combination (0.5 x cosine + 0.5 x BM25/max) beat reciprocal rank fusion on the
@@ -25,6 +29,9 @@ FUSIONS = ("convex", "rrf")
 RRF_K = 60
 EXPANSION_WEIGHT = 0.5  # lexical weight of glossary equivalents relative to the query's own terms
 TYPO_WEIGHT = 0.6
+# Weight of the symptom -> fault sections score in the convex fusion: half that of a named
+# code or part number (an id names its section; a symptom only points to candidate faults).
+SYMPTOM_WEIGHT = 0.25
 FLAT_SCORE_ALL = 20_000  # below this many chunks every chunk is scored (exact ranks)
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 # Knowledge-pack identifiers a query may name: error codes (E101, F004, AL140, A023), part
@@ -76,16 +83,19 @@ class Searcher:
     """Answers queries over one loaded index with one encoder."""
 
     def __init__(self, index: LoadedIndex, encoder: Encoder, *, fusion: str = "convex",
-                 alpha: float = 0.5, dense_languages: tuple[str, ...] | None = ("en",)) -> None:
+                 alpha: float = 0.5, dense_languages: tuple[str, ...] | None = ("en",),
+                 symptom_weight: float = SYMPTOM_WEIGHT) -> None:
         """`dense_languages`: the languages the embedding model understands (None: all). The
         packaged model is English-only: its vectors of Greek text are noise, so other
-        languages reach the dense index through the glossary's English paraphrase only."""
+        languages reach the dense index through the glossary's English paraphrase only.
+        `symptom_weight`: 0 turns the symptom expansion off (the evaluation's ablation)."""
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion '{fusion}' (choose one of {FUSIONS})")
         self.index = index
         self.encoder = encoder
         self.fusion = fusion
         self.alpha = alpha
+        self.symptom_weight = symptom_weight
         self.dense_languages = dense_languages
         chunks = index.chunks
         self._families = np.array([c.family or "" for c in chunks], dtype=object)
@@ -99,6 +109,16 @@ class Searcher:
             for topic in chunk.topics:
                 weight = 2.0 if topic.casefold() in chunk.section_title.casefold() else 1.0
                 self._topic_rows.setdefault(topic.casefold(), []).append((row, weight))
+        # Fault ids the symptom vocabulary can point to -> rows of the sections about them: the
+        # fault's own troubleshooting section counts fully, sections that mention it (the
+        # alarm codes that lead to it) half.
+        self._fault_rows: dict[str, list[tuple[int, float]]] = {}
+        fault_ids = index.symptoms.fault_ids
+        for row, chunk in enumerate(chunks):
+            for topic in chunk.topics:
+                if topic in fault_ids:
+                    weight = 1.0 if chunk.section_id.endswith("." + topic) else 0.5
+                    self._fault_rows.setdefault(topic, []).append((row, weight))
         self.families = sorted({c.family for c in chunks if c.family})
         self.models = sorted({m for c in chunks for m in c.models})
         self._groups: dict[tuple[str, str], list[int]] = {}
@@ -166,6 +186,17 @@ class Searcher:
             scores[row] += weight
         return scores
 
+    def _symptom_scores(self, faults: dict[str, float]) -> np.ndarray | None:
+        """Sections about the faults a described symptom is evidence for; None when none."""
+        hits = [(row, weight * section_weight) for fault, weight in faults.items()
+                for row, section_weight in self._fault_rows.get(fault, [])]
+        if not hits:
+            return None
+        scores = np.zeros(len(self.index.chunks), dtype=np.float32)
+        for row, weight in hits:
+            scores[row] += weight
+        return scores
+
     @staticmethod
     def _ranks(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
         """1-based rank of each eligible row by score (ineligible rows: 0)."""
@@ -176,9 +207,11 @@ class Searcher:
         return ranks
 
     def _fuse(self, dense: np.ndarray | None, lexical: np.ndarray | None,
-              topics: np.ndarray | None, mask: np.ndarray) -> np.ndarray:
+              topics: np.ndarray | None, mask: np.ndarray,
+              symptoms: np.ndarray | None = None) -> np.ndarray:
         """Reciprocal rank fusion (sum of 1/(60 + rank) over the rankings a chunk is in), or a
-        convex combination of dense cosine and max-normalised BM25; an id match adds a rank."""
+        convex combination of dense cosine and max-normalised BM25; an id match and a
+        described symptom each add a score (RRF: a ranking)."""
         fused = np.zeros(len(mask), dtype=np.float64)
         if self.fusion == "convex" and (dense is not None or lexical is not None):
             dense_part = np.where(np.isfinite(dense), dense, 0.0) if dense is not None else 0.0
@@ -191,8 +224,13 @@ class Searcher:
                 else lex_part
             fused = np.asarray(fused, dtype=np.float64) + (
                 0.5 * topics / max(float(topics.max()), 1.0) if topics is not None else 0.0)
+            if symptoms is not None:
+                # Scaled like the id score: 1 = one strong piece of evidence on the fault's own
+                # section, so a vague symptom (a hinted reading) keeps its smaller weight.
+                fused = fused + self.symptom_weight * symptoms / max(float(symptoms.max()), 1.0)
             return np.where(mask & (fused > 0), fused, -np.inf)
-        for scores, finite in ((dense, True), (lexical, False), (topics, False)):
+        for scores, finite in ((dense, True), (lexical, False), (topics, False),
+                               (symptoms, False)):
             if scores is None:
                 continue
             eligible = mask & (np.isfinite(scores) if finite else scores > 0)
@@ -212,8 +250,12 @@ class Searcher:
         query_language = language or detect_language(query)
         analysis_language = query_language or "en"
         expansion = self.index.glossary.expand(query, query_language)
+        symptom = self.index.symptoms.match(query, query_language) \
+            if mode == "hybrid" and self.symptom_weight > 0 else None
+        if symptom is not None and symptom.ids:
+            self._add_symptom_expansion(expansion, symptom, query_language)
         mask = self._mask(family, model)
-        dense = lexical = topics = None
+        dense = lexical = topics = symptoms = None
         if mode in ("hybrid", "dense"):
             understood = self.dense_languages is None or analysis_language in \
                 self.dense_languages
@@ -225,10 +267,23 @@ class Searcher:
             lexical = self.index.lexical.scores(terms)
         if mode == "hybrid":
             topics = self._topic_scores(query)
-        fused = self._fuse(dense, lexical, topics, mask)
+            symptoms = self._symptom_scores(symptom.faults) if symptom is not None else None
+        fused = self._fuse(dense, lexical, topics, mask, symptoms)
         hits = self._collapse(fused, k, query_language)
         return SearchResult(hits=hits, query_language=query_language,
                             expanded_with=expansion.matched)
+
+    @staticmethod
+    def _add_symptom_expansion(expansion: Expansion, symptom: SymptomMatch,
+                               query_language: str | None) -> None:
+        """The symptom's phrasings in the other languages join the lexical expansion, its
+        first English phrasing the English paraphrase for the dense query."""
+        for language, phrases in symptom.phrases.items():
+            if language != query_language:
+                expansion.terms.setdefault(language, []).extend(phrases)
+        if query_language != "en" and symptom.english:
+            expansion.english = " ".join(x for x in [expansion.english, *symptom.english] if x)
+        expansion.matched.extend(f"symptom:{i}" for i in symptom.ids)
 
     def _collapse(self, fused: np.ndarray, k: int, preferred: str | None) -> list[Hit]:
         """One hit per section (all its language versions count as one), best first, shown in

@@ -1,7 +1,9 @@
 """The index folder: build, incremental update and loading.
 
 Plain files only: `dense.faiss` (FAISS format), `vectors.npy`, `chunks.jsonl`, the lexical
-arrays (`lexical_*.npy` + `lexical.json`), `glossary.json` and `meta.json` (model, dimension,
+arrays (`lexical_*.npy` + `lexical.json`), `glossary.json`, `symptoms.json` (lay symptom
+phrasings -> fault ids, optional: an index without it searches without symptom expansion) and
+`meta.json` (model, dimension,
 normalisation, index kind, corpus hash, library versions, counts). Documents whose content hash
 did not change keep their chunks and vectors; changed ones are re-embedded; removed ones leave.
 A build is written to a sibling folder and swapped in, so a reader never sees half an index.
@@ -29,10 +31,12 @@ from retrieval.glossary import Glossary
 from retrieval.ingest import corpus_files, file_hash, ingest_file
 from retrieval.lexical_index import FILES as LEXICAL_FILES
 from retrieval.lexical_index import LexicalIndex
+from retrieval.symptoms import SymptomLexicon
 
 FORMAT_VERSION = 1
 INDEX_FILES = ("meta.json", "chunks.jsonl", "vectors.npy", "dense.faiss", "glossary.json",
                *LEXICAL_FILES)
+SYMPTOMS_FILE = "symptoms.json"
 Progress = Callable[[str, int], Any]  # (description, total) -> context with .update(n)
 
 
@@ -56,6 +60,7 @@ class LoadedIndex:
     dense: DenseIndex
     lexical: LexicalIndex
     glossary: Glossary
+    symptoms: SymptomLexicon = field(default_factory=SymptomLexicon.empty)
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
@@ -93,11 +98,15 @@ def load_index(folder: Path, model: str, dimension: int | None = None) -> Loaded
     with (folder / "chunks.jsonl").open(encoding="utf-8") as handle:
         chunks = [Chunk.from_json(json.loads(line)) for line in handle if line.strip()]
     params = AnnParams(**meta.get("ann_params", {}))
+    symptoms_file = folder / SYMPTOMS_FILE
+    symptoms = (SymptomLexicon.from_json(symptoms_file.read_text(encoding="utf-8"))
+                if symptoms_file.is_file() else SymptomLexicon.empty())
     return LoadedIndex(
         folder=folder, meta=meta, chunks=chunks,
         dense=DenseIndex.load(folder / "dense.faiss", meta["index_kind"], params),
         lexical=LexicalIndex.load(folder),
         glossary=Glossary.from_json((folder / "glossary.json").read_text(encoding="utf-8")),
+        symptoms=symptoms,
     )
 
 
@@ -133,8 +142,10 @@ def _no_progress(description: str, total: int) -> _NoProgress:
 def build_index(corpus: Path, folder: Path, encoder: Encoder, *, incremental: bool = True,
                 kind: str = "flat", glossary_path: Path | None = None,
                 max_chars: int = DEFAULT_MAX_CHARS, params: AnnParams | None = None,
+                symptoms: SymptomLexicon | None = None,
                 progress: Progress = _no_progress) -> BuildReport:
-    """(Re)build the index folder from the corpus folder; see the module docstring."""
+    """(Re)build the index folder from the corpus folder; see the module docstring.
+    `symptoms`: the lay symptom vocabulary for query expansion (none when not given)."""
     started = time.perf_counter()
     report = BuildReport()
     if not corpus.is_dir():
@@ -199,18 +210,20 @@ def build_index(corpus: Path, folder: Path, encoder: Encoder, *, incremental: bo
     report.documents = len(seen_docs)
     report.chunks = len(chunks)
     report.embedded_chunks = len(new_chunks)
-    meta = _meta(encoder, dense, chunks, glossary, max_chars, kind)
-    _write(folder, meta, chunks, vectors, dense, lexical, glossary)
+    symptoms = symptoms or SymptomLexicon.empty()
+    meta = _meta(encoder, dense, chunks, glossary, symptoms, max_chars, kind)
+    _write(folder, meta, chunks, vectors, dense, lexical, glossary, symptoms)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _meta(encoder: Encoder, dense: DenseIndex, chunks: list[Chunk], glossary: Glossary,
-          max_chars: int, requested_kind: str) -> dict[str, Any]:
+          symptoms: SymptomLexicon, max_chars: int, requested_kind: str) -> dict[str, Any]:
     digest = hashlib.sha256()
     for source, content in sorted({(c.source, c.content_hash) for c in chunks}):
         digest.update(f"{source}\0{content}\n".encode())
     digest.update(glossary.to_json().encode())
+    digest.update(symptoms.to_json().encode())
     digest.update(f"max_chars={max_chars}".encode())
     documents = sorted({c.document for c in chunks})
     return {
@@ -229,14 +242,16 @@ def _meta(encoder: Encoder, dense: DenseIndex, chunks: list[Chunk], glossary: Gl
         "families": sorted({c.family for c in chunks if c.family}),
         "models": sorted({m for c in chunks for m in c.models}),
         "max_chars": max_chars,
+        "symptoms": len(symptoms),
         "library_versions": library_versions(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "files": list(INDEX_FILES),
+        "files": [*INDEX_FILES, SYMPTOMS_FILE],
     }
 
 
 def _write(folder: Path, meta: dict[str, Any], chunks: list[Chunk], vectors: np.ndarray,
-           dense: DenseIndex, lexical: LexicalIndex, glossary: Glossary) -> None:
+           dense: DenseIndex, lexical: LexicalIndex, glossary: Glossary,
+           symptoms: SymptomLexicon) -> None:
     staging = folder.with_name(folder.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -247,6 +262,7 @@ def _write(folder: Path, meta: dict[str, Any], chunks: list[Chunk], vectors: np.
     dense.save(staging / "dense.faiss")
     lexical.save(staging)
     (staging / "glossary.json").write_text(glossary.to_json(), encoding="utf-8")
+    (staging / SYMPTOMS_FILE).write_text(symptoms.to_json(), encoding="utf-8")
     # meta.json last: its presence marks a complete index.
     (staging / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False),
                                        encoding="utf-8")

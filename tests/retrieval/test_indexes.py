@@ -57,3 +57,11 @@ def test_close_spellings_are_suggested_for_unknown_terms():
     assert index.closest_terms("temprature"[:9]) in (["temperatur"], [])
     assert index.closest_terms("separater") == ["separator"]
     assert index.closest_terms("separator") == []
+
+
+def test_default_ivf_list_count_follows_the_corpus_size():
+    from retrieval.dense_index import default_nlist
+
+    assert default_nlist(200_000) == 1788  # about 4 * sqrt(n)
+    assert default_nlist(20_000) == 512  # at least 39 training vectors per list
+    assert default_nlist(100) == 16

@@ -8,7 +8,7 @@ import pytest
 
 from retrieval.errors import IndexMismatchError, IndexNotBuiltError
 from retrieval.search import Searcher
-from retrieval.store import INDEX_FILES, build_index, load_index, read_meta
+from retrieval.store import INDEX_FILES, SYMPTOMS_FILE, build_index, load_index, read_meta
 from tests.retrieval.conftest import GLOSSARY
 from tests.retrieval.corpus import COMPRESSOR_EN
 
@@ -26,7 +26,7 @@ def test_build_reports_documents_chunks_and_problems(built):
     assert {"faiss", "sentence_transformers", "numpy"} <= set(meta["library_versions"])
     assert len(meta["corpus_hash"]) == 64
     # Plain files only: no pickle anywhere.
-    assert sorted(p.name for p in index.iterdir()) == sorted(INDEX_FILES)
+    assert sorted(p.name for p in index.iterdir()) == sorted([*INDEX_FILES, SYMPTOMS_FILE])
     vectors = np.load(index / "vectors.npy", allow_pickle=False)
     assert vectors.shape == (report.chunks, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from api.settings import PROJECT_ROOT
+from retrieval.errors import KnowledgeDataError
+from retrieval.search import Searcher
+from retrieval.store import load_index
+from retrieval.symptoms import NEG, SymptomEntry, SymptomLexicon, satisfies, symptom_terms
+
+SYMPTOMS = """
+symptoms:
+  - id: no_flow
+    phrases:
+      en: [no flow, does not pump]
+      de: [fördert nicht, kein Durchfluss]
+    sets: {no_flow_at_all: true}
+  - id: gravel
+    phrases: {en: [sounds like gravel]}
+    sets: {noise_type: gravel_crackling}
+  - id: hot
+    phrases: {en: [runs hot]}
+    hints: [casing_temp_c]
+  - id: fire
+    phrases: {en: [fire]}
+    critical: [cc_fire]
+"""
+
+FAMILY = """
+faults:
+  - id: not_primed
+    evidence:
+      - {observation: no_flow_at_all, condition: "== true", weight: strong}
+      - {observation: casing_temp_c, condition: "> 60", weight: moderate}
+  - id: dry_running
+    evidence:
+      - {observation: no_flow_at_all, condition: "== true", weight: moderate}
+  - id: flows_fine
+    evidence:
+      - {observation: no_flow_at_all, condition: "== false", weight: strong}
+  - id: cavitation
+    evidence:
+      - {observation: noise_type, condition: "in [gravel_crackling, hissing]", weight: strong}
+"""
+
+
+@pytest.fixture()
+def lexicon(tmp_path: Path) -> SymptomLexicon:
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "knowledge" / "pumps.yml").write_text(FAMILY, encoding="utf-8")
+    (tmp_path / "symptoms.yml").write_text(SYMPTOMS, encoding="utf-8")
+    return SymptomLexicon.from_files(tmp_path / "symptoms.yml", tmp_path / "knowledge")
+
+
+def test_negations_are_kept_as_one_token():
+    assert symptom_terms("fördert aber kein Wasser", "de").count(NEG) == 1
+    assert symptom_terms("ne pompe pas", "fr") == [NEG, "pomp", NEG]
+    assert NEG not in symptom_terms("water dripping from the shaft", "en")
+
+
+@pytest.mark.parametrize(("condition", "value", "expected"), [
+    ("== true", True, True),
+    ("== true", False, False),
+    ("== false", False, True),
+    ("!= true", False, True),
+    ("== true", "true", False),  # another type never satisfies
+    ("in [gravel_crackling, hissing]", "hissing", True),
+    ("in [gravel_crackling, hissing]", "rattling", False),
+    ("> 105", 110, True),
+    ("> 105", 100, False),
+    ("<= 2.5", 2.5, True),
+    ("== knocking", "knocking", True),
+    ("> 105", True, False),
+])
+def test_evidence_conditions(condition, value, expected):
+    assert satisfies(condition, value) is expected
+
+
+def test_symptoms_point_to_the_faults_they_are_evidence_for(lexicon):
+    by_id = {e.id: e.faults for e in lexicon.entries}
+    # A set value counts with its evidence weight; a contradicting condition not at all.
+    assert by_id["no_flow"] == {"not_primed": 1.0, "dry_running": 0.6}
+    assert by_id["gravel"] == {"cavitation": 1.0}
+    # A hinted observation counts for less than a stated one.
+    assert by_id["hot"] == {"not_primed": pytest.approx(0.3)}
+    # A hazard-only symptom points to no fault and is left out.
+    assert "fire" not in by_id
+
+
+def test_matching_needs_every_word_and_respects_negation(lexicon):
+    match = lexicon.match("Pumpe läuft, fördert aber kein Wasser", "de")
+    assert match.ids == ["no_flow"]
+    assert match.faults == {"not_primed": 1.0, "dry_running": 0.6}
+    assert match.english == ["no flow"]
+    assert lexicon.match("Pumpe fördert Wasser", "de").ids == []  # no negation
+    assert lexicon.match("the pump runs hot", "en").ids == ["hot"]
+    assert lexicon.match("the pump runs", "en").ids == []
+    # The query's language decides; unknown language: every language is tried.
+    assert lexicon.match("fördert nicht", "en").ids == []
+    assert lexicon.match("fördert nicht", None).ids == ["no_flow"]
+
+
+def test_lexicon_survives_a_json_round_trip(lexicon):
+    again = SymptomLexicon.from_json(lexicon.to_json())
+    assert [e.__dict__ for e in again.entries] == [e.__dict__ for e in lexicon.entries]
+    assert again.match("no flow at all", "en").ids == ["no_flow"]
+
+
+def test_a_malformed_file_is_named(tmp_path: Path):
+    (tmp_path / "knowledge").mkdir()
+    bad = tmp_path / "symptoms.yml"
+    bad.write_text("symptoms:\n  - phrases: {en: [x]}\n", encoding="utf-8")
+    with pytest.raises(KnowledgeDataError, match="symptoms.yml.*needs an id"):
+        SymptomLexicon.from_files(bad, tmp_path / "knowledge")
+    bad.write_text("symptoms: [", encoding="utf-8")
+    with pytest.raises(KnowledgeDataError, match="cannot be read"):
+        SymptomLexicon.from_files(bad, tmp_path / "knowledge")
+
+
+def test_the_packs_symptoms_point_to_faults_the_manuals_cover():
+    """Every fault the real vocabulary can point to has a troubleshooting section."""
+    lexicon = SymptomLexicon.from_files(PROJECT_ROOT / "rules" / "data" / "symptoms.yml",
+                                        PROJECT_ROOT / "knowledge")
+    assert len(lexicon) >= 5
+    manual = "\n".join(p.read_text(encoding="utf-8")
+                       for p in (PROJECT_ROOT / "docs_corpus" / "en").glob("*.md"))
+    sections = set(re.findall(r"section: \w+\.fault\.(\w+);", manual))
+    assert lexicon.fault_ids <= sections
+
+
+def test_a_described_symptom_lifts_the_faults_section(built, encoder):
+    index = load_index(built[1], encoder.name, encoder.dimension)
+    query = "Unter der Pumpe steht eine Pfütze"  # the manual has no such word
+    plain = Searcher(index, encoder).search(query, language="de", k=5)
+    assert "hcp.fault.mechanical_seal_leak" not in [h.section_id for h in plain.hits[:1]]
+    puddle = SymptomEntry("puddle", {"de": ["Pfütze"], "en": ["puddle under the pump"]},
+                          {"mechanical_seal_leak": 1.0})
+    expanded = Searcher(dataclasses.replace(index, symptoms=SymptomLexicon([puddle])),
+                        encoder).search(query, language="de", k=5)
+    assert expanded.hits[0].section_id == "hcp.fault.mechanical_seal_leak"
+    assert "symptom:puddle" in expanded.expanded_with
+    # Dense-only and lexical-only stay pure rankings (the evaluation's ablations).
+    lexical = Searcher(dataclasses.replace(index, symptoms=SymptomLexicon([puddle])),
+                       encoder).search(query, language="de", k=5, mode="lexical")
+    assert "symptom:puddle" not in lexical.expanded_with
+
+
+def test_the_index_folder_keeps_the_lexicon(tmp_path: Path, encoder, lexicon):
+    from retrieval.store import build_index
+    from tests.retrieval.corpus import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus")
+    folder = tmp_path / "index"
+    build_index(corpus, folder, encoder, symptoms=lexicon)
+    loaded = load_index(folder, encoder.name, encoder.dimension)
+    assert [e.id for e in loaded.symptoms.entries] == [e.id for e in lexicon.entries]
+    assert loaded.meta["symptoms"] == len(lexicon)
+    # An index from before the symptom vocabulary still loads, without expansion.
+    (folder / "symptoms.json").unlink()
+    assert len(load_index(folder, encoder.name, encoder.dimension).symptoms) == 0
