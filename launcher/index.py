@@ -24,7 +24,10 @@ def corpus_stamp(settings: Settings) -> str:
         digest.update(setting.encode() + b"\0")
     files = sorted(p for p in settings.docs_dir.rglob("*") if p.is_file()) \
         if settings.docs_dir.is_dir() else []
-    for path in [settings.glossary_path, *files]:
+    # The symptom vocabulary and the fault evidence feed the index's symptoms.json.
+    symptom_inputs = [PROJECT_ROOT / "rules" / "data" / "symptoms.yml",
+                      *sorted(settings.knowledge_dir.glob("*.yml"))]
+    for path in [settings.glossary_path, *symptom_inputs, *files]:
         if path.is_file():
             digest.update(str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT)
                               else path).encode() + b"\0")
