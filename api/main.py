@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.background import lifespan as tickets_lifespan
-from api.routes import actions, console, conversations, diagnostics, health, tickets
+from api.routes import actions, chat, console, conversations, diagnostics, health, tickets
 from api.routes import search as search_routes
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ def create_app() -> FastAPI:
     app.include_router(tickets.router)
     app.include_router(conversations.router)
     app.include_router(console.router)
+    app.include_router(chat.router)
     app.include_router(search_routes.router)
     app.include_router(diagnostics.router)
 

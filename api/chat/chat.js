@@ -1,0 +1,327 @@
+// Customer web chat: plain browser JavaScript over /chat/api (no build step).
+// Message content is always inserted as text (textContent / text nodes), never as HTML.
+"use strict";
+
+const API = "/chat/api";
+const POLL_MS = 3000;
+const ID_KEY = "helios-chat-conversation";
+const LANG_KEY = "helios-chat-language";
+const ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
+// The page's own few strings; the assistant's replies come in the customer's language anyway.
+const STRINGS = {
+  en: { title: "Helios support", language: "Language", conversation: "Conversation",
+        message: "Your message", placeholder: "Type your message…", send: "Send",
+        engineer: "Engineer", handoff: "An engineer is handling your conversation",
+        ticket: "ticket #{n}",
+        unavailable: "The assistant is unavailable right now. Please try again in a moment.",
+        tooLong: "Your message is too long. Please shorten it.",
+        rejected: "Your message could not be sent. Please try again." },
+  el: { title: "Υποστήριξη Helios", language: "Γλώσσα", conversation: "Συνομιλία",
+        message: "Το μήνυμά σας", placeholder: "Γράψτε το μήνυμά σας…", send: "Αποστολή",
+        engineer: "Μηχανικός", handoff: "Ένας μηχανικός χειρίζεται τη συνομιλία σας",
+        ticket: "αίτημα #{n}",
+        unavailable: "Ο βοηθός δεν είναι διαθέσιμος αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο.",
+        tooLong: "Το μήνυμά σας είναι πολύ μεγάλο. Παρακαλούμε συντομεύστε το.",
+        rejected: "Δεν ήταν δυνατή η αποστολή του μηνύματός σας. Δοκιμάστε ξανά." },
+  de: { title: "Helios Support", language: "Sprache", conversation: "Gespräch",
+        message: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
+        engineer: "Techniker", handoff: "Ein Techniker betreut jetzt Ihr Gespräch",
+        ticket: "Ticket #{n}",
+        unavailable: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es " +
+                     "gleich noch einmal.",
+        tooLong: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie.",
+        rejected: "Ihre Nachricht konnte nicht gesendet werden. Bitte versuchen Sie es erneut." },
+  fr: { title: "Assistance Helios", language: "Langue", conversation: "Conversation",
+        message: "Votre message", placeholder: "Écrivez votre message…", send: "Envoyer",
+        engineer: "Technicien", handoff: "Un technicien s'occupe de votre conversation",
+        ticket: "ticket n° {n}",
+        unavailable: "L'assistant est indisponible pour le moment. Veuillez réessayer dans " +
+                     "un instant.",
+        tooLong: "Votre message est trop long. Veuillez le raccourcir.",
+        rejected: "Votre message n'a pas pu être envoyé. Veuillez réessayer." },
+  es: { title: "Asistencia Helios", language: "Idioma", conversation: "Conversación",
+        message: "Su mensaje", placeholder: "Escriba su mensaje…", send: "Enviar",
+        engineer: "Técnico", handoff: "Un técnico está atendiendo su conversación",
+        ticket: "ticket n.º {n}",
+        unavailable: "El asistente no está disponible en este momento. Inténtelo de nuevo " +
+                     "en unos instantes.",
+        tooLong: "Su mensaje es demasiado largo. Acórtelo, por favor.",
+        rejected: "No se pudo enviar su mensaje. Inténtelo de nuevo." },
+};
+
+const $ = (id) => document.getElementById(id);
+let language = "en";
+let cursor = 0;          // the last engineer reply id shown
+let handoff = { human_active: false, ticket_number: null };
+let sending = Promise.resolve();  // messages go out one at a time, in order
+
+function t(key) { return (STRINGS[language] || STRINGS.en)[key]; }
+
+// --- conversation id: 128 random bits, kept for this tab only --------------------------------
+function conversationId() {
+  let id = sessionStorage.getItem(ID_KEY);
+  if (!id || !ID_PATTERN.test(id)) {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem(ID_KEY, id);
+  }
+  return id;
+}
+
+// After a reload the page starts empty, so the engineer's earlier replies are shown again.
+function setCursor(id) { cursor = Math.max(cursor, id); }
+
+// --- language of the page's chrome ------------------------------------------------------------
+function initialLanguage() {
+  const saved = localStorage.getItem(LANG_KEY);
+  if (saved && STRINGS[saved]) return saved;
+  for (const tag of navigator.languages || [navigator.language || "en"]) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (STRINGS[base]) return base;
+  }
+  return "en";
+}
+
+function applyLanguage(code) {
+  language = STRINGS[code] ? code : "en";
+  document.documentElement.lang = language;
+  $("language").value = language;
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    node.textContent = t(node.dataset.i18n);
+  }
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+  for (const node of document.querySelectorAll(".engineer .author")) {
+    node.textContent = authorLabel(node.dataset.name);
+  }
+  renderHandoff();
+}
+
+// --- rendering ----------------------------------------------------------------------------
+function withLineBreaks(node, text) {
+  String(text).split("\n").forEach((line, i) => {
+    if (i > 0) node.append(document.createElement("br"));
+    node.append(document.createTextNode(line));
+  });
+  return node;
+}
+
+function scrollToEnd() {
+  const list = $("messages");
+  list.lastElementChild && list.lastElementChild.scrollIntoView({ block: "end" });
+}
+
+function bubble(who, text) {
+  const item = document.createElement("li");
+  item.className = "msg " + who;
+  const body = document.createElement("div");
+  body.className = "text";
+  withLineBreaks(body, text || "");
+  item.append(body);
+  $("messages").append(item);
+  scrollToEnd();
+  return item;
+}
+
+function notice(text) {
+  const item = document.createElement("li");
+  item.className = "notice error";
+  item.setAttribute("role", "alert");
+  item.textContent = text;
+  $("messages").append(item);
+  scrollToEnd();
+}
+
+function buttonRow(item, buttons) {
+  const row = document.createElement("div");
+  row.className = "buttons";
+  row.setAttribute("role", "group");
+  for (const spec of buttons) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = spec.title || spec.payload || "";
+    button.dataset.payload = String(spec.payload || "");
+    button.addEventListener("click", () => {
+      for (const other of row.querySelectorAll("button")) other.disabled = true;
+      button.classList.add("chosen");
+      send(String(spec.payload || spec.title || ""), String(spec.title || spec.payload || ""));
+    });
+    row.append(button);
+  }
+  item.append(row);
+}
+
+function imageLink(item, url) {
+  // Shown as a link: the page's CSP loads nothing from other origins.
+  if (!/^https?:\/\//i.test(url)) return;
+  const link = document.createElement("a");
+  link.href = url;
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  link.textContent = url;
+  item.append(link);
+}
+
+// custom payloads carry structure, not text: they label the bot message they belong to,
+// e.g. {"kind": "ticket", "ticket_number": 42} -> data-kind="ticket" data-ticket-number="42".
+function label(item, custom) {
+  for (const [key, value] of Object.entries(custom || {})) {
+    if (!/^[a-z][a-z0-9_]*$/i.test(key)) continue;
+    if (value === null || typeof value === "object") continue;
+    const name = key.toLowerCase().replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+    item.dataset[name] = String(value);
+  }
+}
+
+function renderBotMessages(messages) {
+  let last = null;          // the preceding bot message of this answer
+  const unplaced = [];      // custom items that came before any bot message
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    const next = messages[i + 1];
+    // An engineer's reply delivered by the assistant on this turn: the poll may have shown it
+    // already (same reply id); show each reply once.
+    if (next && next.custom && next.custom.kind === "engineer_reply") {
+      const id = Number(next.custom.reply_id);
+      if (id > cursor) {
+        const item = bubble("bot engineer", m.text || "");
+        item.dataset.replyId = String(id);
+        setCursor(id);
+      }
+      i++;
+      continue;
+    }
+    if (m.custom && typeof m.custom === "object") {
+      if (last) label(last, m.custom); else unplaced.push(m.custom);
+      continue;
+    }
+    if (m.text === undefined && !m.image && !(m.buttons && m.buttons.length)) continue;
+    last = bubble("bot", m.text || "");
+    if (m.image) imageLink(last, String(m.image));
+    if (m.buttons && m.buttons.length) buttonRow(last, m.buttons);
+    unplaced.splice(0).forEach((custom) => label(last, custom));
+  }
+  if (unplaced.length) {
+    const bots = $("messages").querySelectorAll(".msg.bot");
+    const target = bots[bots.length - 1];
+    if (target) unplaced.forEach((custom) => label(target, custom));
+  }
+}
+
+function authorLabel(name) { return name ? t("engineer") + " · " + name : t("engineer"); }
+
+function renderEngineerReply(reply) {
+  const item = bubble("bot engineer", reply.text);
+  const author = document.createElement("div");
+  author.className = "author";
+  author.dataset.name = reply.author || "";
+  author.textContent = authorLabel(reply.author);
+  item.prepend(author);
+  item.dataset.replyId = String(reply.id);
+}
+
+function renderHandoff() {
+  const banner = $("handoff");
+  banner.hidden = !handoff.human_active;
+  let text = t("handoff");
+  if (handoff.ticket_number !== null && handoff.ticket_number !== undefined) {
+    text += " (" + t("ticket").replace("{n}", String(handoff.ticket_number)) + ")";
+  }
+  // Only on change: the banner is a live region, and every poll would announce it again.
+  if (banner.textContent !== text) banner.textContent = text;
+}
+
+// --- talking to the API -----------------------------------------------------------------
+function failure(status) {
+  if (status === 413) return t("tooLong");
+  if (status >= 400 && status < 500) return t("rejected");
+  return t("unavailable");
+}
+
+async function deliver(payload) {
+  let response;
+  try {
+    response = await fetch(API + "/messages", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: conversationId(), message: payload }),
+    });
+  } catch (e) {
+    notice(t("unavailable"));
+    return false;
+  }
+  if (!response.ok) {
+    notice(failure(response.status));
+    return false;
+  }
+  let data = null;
+  try { data = await response.json(); } catch (e) { data = null; }
+  renderBotMessages((data && Array.isArray(data.messages)) ? data.messages : []);
+  return true;
+}
+
+function send(payload, shown) {
+  const item = bubble("user", shown);
+  sending = sending.then(async () => {
+    item.setAttribute("aria-busy", "true");
+    $("composer").classList.add("busy");
+    const ok = await deliver(payload);
+    item.removeAttribute("aria-busy");
+    if (!ok) item.classList.add("failed");
+    $("composer").classList.remove("busy");
+  });
+  return sending;
+}
+
+async function poll() {
+  if (!document.hidden) {
+    try {
+      const response = await fetch(API + "/conversations/" + encodeURIComponent(conversationId()) +
+                                    "/replies?after=" + cursor);
+      if (response.ok) {
+        const data = await response.json();
+        for (const reply of data.replies || []) {
+          if (reply.id <= cursor) continue;
+          renderEngineerReply(reply);
+          setCursor(reply.id);
+        }
+        handoff = { human_active: !!data.human_active, ticket_number: data.ticket_number };
+        renderHandoff();
+      }
+    } catch (e) {
+      // offline for a moment: the next poll tries again
+    }
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+// --- wiring -------------------------------------------------------------------------------
+function submit(event) {
+  event.preventDefault();
+  const box = $("text");
+  const text = box.value.trim();
+  if (!text) return;
+  box.value = "";
+  send(text, text);
+  box.focus();
+}
+
+$("composer").addEventListener("submit", submit);
+$("text").addEventListener("keydown", (event) => {
+  // Enter sends, Shift+Enter starts a new line; not while an input method composes a word.
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("composer").requestSubmit();
+  }
+});
+$("language").addEventListener("change", (event) => {
+  localStorage.setItem(LANG_KEY, event.target.value);
+  applyLanguage(event.target.value);
+});
+
+applyLanguage(initialLanguage());
+conversationId();
+poll();

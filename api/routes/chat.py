@@ -1,0 +1,170 @@
+"""The customer web chat: a plain HTML + JavaScript page (api/chat/, no build step) and a thin
+proxy in front of Rasa's REST channel, so the browser talks to one origin only.
+
+The page and both API routes are public. The conversation id is a random 128-bit value the page
+makes with crypto.getRandomValues and keeps in sessionStorage; knowing it is the capability to
+post into that conversation and to read the engineers' replies to it, exactly as knowing the
+sender id is with Rasa's own REST channel. That is why the id must be long and random (the
+pattern below refuses short or guessable-looking ones) and why replies expose nothing but the
+reply text, its author's name and time, and the ticket number the customer is told anyway."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+
+from api.deps import get_settings, get_ticket_engine
+from api.routes.console import SECURITY_HEADERS
+from api.settings import Settings
+from api.ticket_http import TicketRoute
+from tickets import conversations
+
+logger = logging.getLogger(__name__)
+
+CHAT_DIR = Path(__file__).resolve().parent.parent / "chat"
+ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
+CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# A turn may run several custom actions (diagnosis, retrieval, a ticket): allow for that, but
+# give up on connecting quickly so a stopped Rasa is reported at once.
+RASA_TIMEOUT = httpx.Timeout(60.0, connect=3.0)
+
+BAD_CONVERSATION_ID = "conversation_id must be 16-64 letters, digits, '_' or '-'"
+EMPTY_MESSAGE = "message must not be empty"
+UNAVAILABLE = "the assistant is unavailable, please try again"
+NO_STORE = {"Cache-Control": "no-store"}
+
+page_router = APIRouter(tags=["web chat"])
+# TicketRoute: request bodies over the configured limit get 413 before they are read, and an
+# unreachable ticket database is a 503 rather than a stack trace.
+api_router = APIRouter(prefix="/chat/api", tags=["web chat"], route_class=TicketRoute)
+EngineDep = Annotated[Engine, Depends(get_ticket_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class ChatMessage(BaseModel):
+    conversation_id: str
+    message: str
+
+
+class ChatReply(BaseModel):
+    id: int
+    text: str
+    author: str
+    created_at: datetime
+
+
+class ChatReplies(BaseModel):
+    replies: list[ChatReply]
+    human_active: bool
+    ticket_number: int | None
+
+
+async def get_rasa_client() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for one request to Rasa (a dependency, so tests can replace it)."""
+    async with httpx.AsyncClient(timeout=RASA_TIMEOUT) as client:
+        yield client
+
+
+RasaClient = Annotated[httpx.AsyncClient, Depends(get_rasa_client)]
+
+
+def _check_conversation_id(conversation_id: str) -> None:
+    if not CONVERSATION_ID.match(conversation_id):
+        raise HTTPException(422, BAD_CONVERSATION_ID)
+
+
+# --- the page ------------------------------------------------------------------------------
+@page_router.get("/chat", include_in_schema=False)
+async def chat_redirect() -> RedirectResponse:
+    return RedirectResponse("/chat/")
+
+
+@page_router.get("/chat/", include_in_schema=False)
+async def chat_page() -> FileResponse:
+    return FileResponse(CHAT_DIR / "index.html", media_type="text/html",
+                        headers=SECURITY_HEADERS)
+
+
+@page_router.get("/chat/{asset}", include_in_schema=False)
+async def chat_asset(asset: str) -> FileResponse:
+    if asset not in ASSETS:
+        raise HTTPException(404, "not found")
+    return FileResponse(CHAT_DIR / asset, media_type=ASSETS[asset], headers=SECURITY_HEADERS)
+
+
+# --- the proxy -----------------------------------------------------------------------------
+@api_router.post(
+    "/messages",
+    summary="Send the customer's message to the assistant; answers with its replies",
+    responses={422: {"description": "bad conversation id or empty message"},
+               503: {"description": "the Rasa server is unreachable or failed"}},
+)
+async def send_message(body: ChatMessage, settings: SettingsDep,
+                       client: RasaClient) -> JSONResponse:
+    _check_conversation_id(body.conversation_id)
+    if not body.message.strip():
+        raise HTTPException(422, EMPTY_MESSAGE)
+    # Rasa's channels are not behind its --auth-token (that guards the HTTP API only), so the
+    # REST webhook is called without it. Length limits are the channel's (413, passed through).
+    url = f"{settings.rasa_base_url}/webhooks/rest/webhook"
+    try:
+        answer = await client.post(url, json={"sender": body.conversation_id,
+                                              "message": body.message})
+    except httpx.HTTPError:
+        logger.warning("Rasa unreachable at %s", url, exc_info=True)
+        raise HTTPException(503, UNAVAILABLE) from None
+
+    content = _json_or_none(answer)
+    if 400 <= answer.status_code < 500 and content is not None:
+        return JSONResponse(status_code=answer.status_code, content=content, headers=NO_STORE)
+    if answer.status_code != 200 or not isinstance(content, list):
+        logger.error("Rasa answered %s at %s: %.300s", answer.status_code, url, answer.text)
+        raise HTTPException(503, UNAVAILABLE)
+    return JSONResponse({"messages": content}, headers=NO_STORE)
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:  # not JSON (json.JSONDecodeError and UnicodeDecodeError both are)
+        return None
+
+
+@api_router.get(
+    "/conversations/{conversation_id}/replies",
+    response_model=ChatReplies,
+    summary="Engineers' replies in the conversation after a cursor (the last reply id seen)",
+)
+async def engineer_replies(conversation_id: str, engine: EngineDep, response: Response,
+                           after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> ChatReplies:
+    # Public on purpose: the random conversation id is the capability (see the module's note).
+    _check_conversation_id(conversation_id)
+    replies, state = await asyncio.gather(
+        asyncio.to_thread(conversations.pending_replies, engine,
+                          conversation_id=conversation_id, after=after),
+        asyncio.to_thread(conversations.handoff_state, engine,
+                          conversation_id=conversation_id),
+    )
+    response.headers.update(NO_STORE)
+    return ChatReplies(
+        replies=[ChatReply(id=c.id, text=c.body, author=c.author, created_at=c.created_at)
+                 for c in replies],
+        human_active=state.human_active,
+        ticket_number=state.number,
+    )
+
+
+router = APIRouter()
+router.include_router(page_router)
+router.include_router(api_router)

@@ -1,0 +1,251 @@
+"""The customer web chat in a real headless browser (Debian's chromium driven by Playwright).
+
+The page against the real running system (trained Rasa, API, SQLite ticket store): a greeting,
+a guided diagnosis through the buttons to the fault, an escalation with its ticket number, an
+engineer's reply; and the page's behaviour when Rasa is down (an API whose Rasa port is closed):
+the inline error, the language of its own strings, a new conversation per tab."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from api.settings import PROJECT_ROOT
+from db.migrate import upgrade
+from launcher.ports import free_port
+from rules.loader import load_knowledge
+from rules.scoring import FamilyModel
+from rules.simulate import Operator
+from tests.conftest import response_text
+from tests.tickets.server import running_api
+from tickets import conversations, store
+from tickets.catalog import default_catalog
+from tickets.database import create_store_engine
+from tickets.domain import Actor, NewTicket
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("chromium") is None,
+                       reason="chromium is not installed: run scripts/test_services.sh"),
+]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ENGINEER = Actor(name="T-GR-01", role="engineer", principal="key-eng")
+BOT = Actor(name="assistant", role="assistant", principal="key-bot")
+SERIAL = "P050-2019-00988"  # an HCP-50 pump of the knowledge pack's installed base
+TURN_MS = 60_000  # a turn on a cold Rasa (first action call, model warm-up) can be slow
+
+
+@pytest.fixture()
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture()
+def page(browser) -> Page:
+    return browser.new_page(locale="en-GB")
+
+
+def say(page: Page, text: str) -> None:
+    """Type a message and press Enter, as a customer does; waits for the user's bubble."""
+    users = page.locator("#messages .msg.user")
+    before = users.count()
+    page.fill("#text", text)
+    page.press("#text", "Enter")
+    expect(users).to_have_count(before + 1)
+
+
+def conversation_id(page: Page) -> str:
+    return page.evaluate("sessionStorage.getItem('helios-chat-conversation')")
+
+
+def ticket_store(settings):
+    return create_store_engine(settings.resolved_db_url(settings.database_url))
+
+
+# --- the real system ---------------------------------------------------------------------------
+def test_greeting_is_answered_in_a_bot_bubble(system, domain, page):
+    page.goto(f"{system.api}/chat/")
+    assert re.fullmatch(r"[0-9a-f]{32}", conversation_id(page))
+    say(page, "Hello")
+    bot = page.locator("#messages .msg.bot").first
+    expect(bot).to_be_visible(timeout=TURN_MS)
+    expect(bot).to_contain_text(response_text(domain, "utter_greet", "en"))
+    assert page.locator("#messages .msg.user").first.inner_text() == "Hello"
+    expect(page.locator(".notice.error")).to_have_count(0)
+
+
+def test_gibberish_gets_a_polite_reply(system, page):
+    page.goto(f"{system.api}/chat/")
+    say(page, "Hello")
+    bots = page.locator("#messages .msg.bot")
+    expect(bots.first).to_be_visible(timeout=TURN_MS)
+    before = bots.count()
+    say(page, "qwzx vbnmk plokij")
+    expect(bots.nth(before)).to_be_visible(timeout=TURN_MS)
+    assert bots.nth(before).inner_text().strip()
+    expect(page.locator(".notice.error")).to_have_count(0)
+
+
+def test_engineer_reply_appears_in_the_chat(system, page):
+    page.goto(f"{system.api}/chat/")
+    say(page, "Hello")
+    expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=TURN_MS)
+    expect(page.locator("#handoff")).to_be_hidden()
+
+    engine = ticket_store(system.settings)
+    try:
+        new = NewTicket(customer_id="CUST-001", subject="Web chat hand-off",
+                        description="the customer asked for an engineer", type="question",
+                        conversation_id=conversation_id(page))
+        ticket, _ = store.create_ticket(engine, new=new, actor=BOT, catalog=default_catalog(),
+                                        now=datetime.now(UTC))
+        conversations.add_comment(engine, ticket_id=ticket.id, viewer=ENGINEER,
+                                  visibility="customer", now=datetime.now(UTC),
+                                  body="Hello, this is your engineer.\nI am on it.")
+    finally:
+        engine.dispose()
+
+    reply = page.locator("#messages .msg.engineer")
+    expect(reply).to_have_count(1, timeout=10_000)
+    expect(reply).to_contain_text("Hello, this is your engineer.")
+    expect(reply.locator("br")).to_have_count(1)
+    expect(reply.locator(".author")).to_have_text("Engineer · T-GR-01")
+    expect(page.locator("#handoff")).to_be_visible()
+    expect(page.locator("#handoff")).to_contain_text(f"#{ticket.number}")
+    page.wait_for_timeout(3500)  # one more poll: the cursor keeps it from showing twice
+    expect(reply).to_have_count(1)
+
+
+def test_greeting_then_diagnosis_through_buttons(system, page):
+    """A customer answers the diagnosis by pressing buttons, as the simulated operator of the
+    fault would, until the page shows the conclusion."""
+    kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    family = kb.families["centrifugal_process_pump"]
+    operator = Operator(family, FamilyModel(family), "bearing_failure")
+    page.goto(f"{system.api}/chat/")
+    say(page, "Hello")
+    expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=TURN_MS)
+    say(page, "<b>pump</b> P100-2021-00542 shows A022")
+    user = page.locator("#messages .msg.user").nth(1)
+    expect(user).to_have_text("<b>pump</b> P100-2021-00542 shows A022")  # text, not HTML
+    expect(user.locator("b")).to_have_count(0)
+    done = page.locator("[data-kind=diagnosis_conclusion]")
+    questions = page.locator("[data-kind=diagnosis_question]")
+    for _ in range(12):
+        expect(questions.or_(done).last).to_be_visible(timeout=TURN_MS)
+        if done.count():
+            break
+        question = questions.last
+        asked = questions.count()
+        value = operator.answer(question.get_attribute("data-observation-id"))
+        kind = question.get_attribute("data-type")
+        if value is None:
+            payload = "/dont_know"
+        elif kind == "boolean":
+            payload = "/affirm" if value else "/deny"
+        elif kind == "choice":
+            payload = f'/provide_reading{{"choice":"{value}"}}'
+        else:
+            payload = ""
+        row = question.locator(".buttons")
+        if payload:
+            row.locator(f"button[data-payload='{payload}']").click()
+            expect(row.locator("button:enabled")).to_have_count(0)  # one answer per question
+        else:  # a reading: typed with its unit
+            unit = family.observations[question.get_attribute("data-observation-id")].unit
+            say(page, f"{value:g} {unit or ''}".strip())
+        expect(questions.nth(asked).or_(done).first).to_be_visible(timeout=TURN_MS)
+    conclusion = done.first
+    expect(conclusion).to_be_visible()
+    expect(conclusion).to_have_attribute("data-fault-id", "bearing_failure")
+    expect(conclusion).to_contain_text("HCP-BRG-100")
+    expect(page.locator("[data-kind=feedback_request] .buttons button")).to_have_count(2)
+    expect(page.locator(".notice.error")).to_have_count(0)
+
+
+def test_escalation_tells_the_ticket_number(system, page):
+    page.goto(f"{system.api}/chat/")
+    say(page, f"Hello, my pump's serial number is {SERIAL}")
+    expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=TURN_MS)
+    say(page, "I want to talk to a person")
+    ticket = page.locator("[data-ticket-number]").first
+    expect(ticket).to_be_visible(timeout=TURN_MS)
+    number = int(ticket.get_attribute("data-ticket-number"))
+    assert f"#{number}" in ticket.inner_text()
+    engine = ticket_store(system.settings)
+    try:
+        items, _ = store.list_tickets(
+            engine, viewer=ENGINEER, now=datetime.now(UTC),
+            filters=store.TicketFilter(conversation_id=conversation_id(page)))
+    finally:
+        engine.dispose()
+    assert [t.number for t in items] == [number]
+    assert items[0].serial == SERIAL
+
+
+def test_page_fits_a_phone_screen(system, browser):
+    page = browser.new_page(viewport={"width": 360, "height": 640}, locale="fr-FR")
+    page.goto(f"{system.api}/chat/")
+    say(page, "Bonjour, j'ai une question sur ma pompe")
+    expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=TURN_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.locator("#send").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360 and box["y"] + box["height"] <= 640
+    expect(page.locator("#send")).to_have_text("Envoyer")
+
+
+# --- Rasa down: the API runs, Rasa's port is closed ---------------------------------------------
+@pytest.fixture(scope="module")
+def chat_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API (its own process) with nothing listening where Rasa should be."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('chat') / 'tickets.db'}"
+    upgrade(url)
+    with running_api(url, rasa_url=f"http://127.0.0.1:{free_port()}") as base:
+        yield base
+
+
+def test_unavailable_assistant_is_a_polite_inline_error(chat_api, page):
+    page.goto(f"{chat_api}/chat/")
+    say(page, "Hello")
+    error = page.locator("#messages .notice.error")
+    expect(error).to_have_text(
+        "The assistant is unavailable right now. Please try again in a moment.")
+    expect(page.locator("#messages .msg.user.failed")).to_have_count(1)
+
+
+def test_language_follows_the_browser_and_the_selector(chat_api, browser):
+    page = browser.new_page(locale="de-DE")
+    page.goto(f"{chat_api}/chat/")
+    expect(page.locator("#send")).to_have_text("Senden")
+    expect(page.locator("#text")).to_have_attribute("placeholder", "Ihre Nachricht…")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.select_option("#language", "el")
+    expect(page.locator("#send")).to_have_text("Αποστολή")
+    say(page, "Γεια")
+    expect(page.locator(".notice.error")).to_contain_text("Ο βοηθός δεν είναι διαθέσιμος")
+    page.reload()  # the choice is remembered
+    expect(page.locator("#send")).to_have_text("Αποστολή")
+
+
+def test_a_new_tab_starts_a_new_conversation(chat_api, browser):
+    first, second = browser.new_page(), browser.new_page()
+    first.goto(f"{chat_api}/chat/")
+    second.goto(f"{chat_api}/chat/")
+    ids = {conversation_id(first), conversation_id(second)}
+    assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    first.reload()
+    assert conversation_id(first) in ids
