@@ -1,4 +1,5 @@
-"""The in-process notification worker: scans for SLA breaches and delivers the outbox.
+"""The in-process notification worker: scans for SLA breaches and delivers the outbox (the
+lifespan also starts the warm-up of the slow parts, api/warmup.py).
 
 Started by the app's lifespan when `ASSISTANT_TICKETS_WORKER_INTERVAL_S` > 0. Several API
 replicas may each run it: events are claimed with a lease, so one event goes out once per
@@ -18,6 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import ticket_engine
 from api.settings import Settings, get_settings
+from api.warmup import start_warm_up
+from tickets import spool
+from tickets.catalog import default_catalog
 from tickets.outbox import DeliveryPolicy, deliver_due, scan_breaches
 
 logger = logging.getLogger(__name__)
@@ -28,8 +32,13 @@ def _now() -> datetime:
 
 
 def run_once(settings: Settings, client: httpx.Client) -> tuple[int, int]:
-    """One pass: enqueue new SLA breaches, then deliver what is due; (delivered, failed)."""
+    """One pass: file escalations spooled while the store was down, enqueue new SLA
+    breaches, then deliver what is due; (delivered, failed)."""
     engine = ticket_engine(settings)
+    filed = spool.drain(settings.escalation_spool_dir, engine=engine,
+                        catalog=default_catalog(), now=_now())
+    if filed:
+        logger.info("filed %d escalations from the spool", filed)
     scan_breaches(engine, now=_now())
     if not settings.tickets_webhook_url:
         return 0, 0
@@ -64,6 +73,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if (settings.environment == "production" and settings.tickets_webhook_url
             and not settings.tickets_webhook_secret):
         raise RuntimeError("ASSISTANT_TICKETS_WEBHOOK_SECRET must be set in production")
+    start_warm_up(settings)
     stop = asyncio.Event()
     task = None
     if settings.tickets_worker_interval_s > 0:

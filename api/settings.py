@@ -118,6 +118,16 @@ class Settings(BaseSettings):
         return value if value.is_absolute() else PROJECT_ROOT / value
     # --- end diagnosis ---------------------------------------------------------------------
 
+    # --- escalation policy (bot/dialogue/escalation.py) --------------------------------------
+    # Fallbacks in a row (NLU confidence under the FallbackClassifier threshold) before a
+    # ticket is opened; "that didn't help" answers before one is opened.
+    escalation_nlu_misses: int = Field(2, ge=1, le=10)
+    escalation_not_helped: int = Field(2, ge=1, le=10)
+    # A manual answer whose best passage scores under this goes to an engineer instead.
+    escalation_retrieval_min_score: float = Field(0.35, ge=0, le=1)
+    # A diagnosis concluded with less confidence than this goes to an engineer.
+    escalation_diagnosis_min_confidence: float = Field(0.6, ge=0, le=1)
+
     @field_validator("data_dir", "models_dir", "index_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -134,6 +144,11 @@ class Settings(BaseSettings):
             if self.rasa_cors == "*":
                 raise ValueError("ASSISTANT_RASA_CORS must name the chat's origin in production")
         return self
+
+    @property
+    def escalation_spool_dir(self) -> Path:
+        """Escalations that could not reach the ticket store wait here (tickets/spool.py)."""
+        return self.data_dir / "escalation-spool"
 
     @property
     def rasa_base_url(self) -> str:

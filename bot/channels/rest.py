@@ -18,10 +18,21 @@ from sanic.response import HTTPResponse
 from bot.channels.validation import (
     DEFAULT_MAX_MESSAGE_CHARS,
     ChatRequestError,
+    too_long_payload,
     validate_chat_request,
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _language_of(text: str) -> Optional[str]:
+    try:
+        from bot.components.language import LanguageIdentifier
+
+        return LanguageIdentifier().detect(text).language
+    except Exception:  # noqa: BLE001 - the reply then stays in the conversation's language
+        logger.exception("language detection failed")
+        return None
 
 
 class ValidatingRestInput(RestInput):
@@ -57,10 +68,14 @@ class ValidatingRestInput(RestInput):
             except ChatRequestError as exc:
                 return response.json(exc.body(), status=exc.status)
 
+            text = chat.message
+            if chat.too_long:
+                text = too_long_payload(chat, max_chars=self.max_message_chars,
+                                        language=_language_of(chat.message[:1000]))
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(chat.message, collector, chat.sender,
+                    UserMessage(text, collector, chat.sender,
                                 input_channel=self.name(), metadata=chat.metadata)
                 )
             except Exception:  # noqa: BLE001 - never a stack trace to the customer

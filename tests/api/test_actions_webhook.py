@@ -4,11 +4,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from bot.actions import services as action_services
 
 
 @pytest.fixture()
-def client() -> TestClient:
-    return TestClient(create_app())
+def client(services) -> TestClient:
+    action_services.configure(services)
+    yield TestClient(create_app())
+    action_services.configure(None)
 
 
 def action_call(action: str, intents: list[str]) -> dict:
@@ -35,11 +38,14 @@ def test_lists_the_registered_actions(client):
 
 def test_runs_an_action_as_rasa_calls_it(client):
     response = client.post("/webhook", json=action_call("action_handle_fallback",
-                                                        ["nlu_fallback", "nlu_fallback"]))
+                                                        ["greet", "nlu_fallback"]))
     assert response.status_code == 200
     body = response.json()
     assert body["events"] == []
-    assert [r["response"] for r in body["responses"]] == ["utter_offer_human"]
+    [message] = body["responses"]
+    assert message["text"].startswith("Désolé")  # the conversation's language (slot: fr)
+    assert message["buttons"] == [{"title": message["buttons"][0]["title"],
+                                   "payload": "/talk_to_human"}]
 
 
 def test_unknown_action_is_404_with_its_name(client):

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bot.components.language import LanguageIdentifier
+from bot.dialogue.messages import say
 from tests.conftest import response_text
 from tests.e2e.conftest import start
 
@@ -52,7 +53,7 @@ def test_short_message_keeps_the_conversations_language(system, domain):
     system.chat(sender, "Guten Tag, ich habe eine Frage")
     # "ok!!" tells no language: the reply stays German.
     replies = texts(system.chat(sender, "asdfgh qwertz"))
-    assert replies == [response_text(domain, "utter_please_rephrase", "de")]
+    assert replies == [say("please_rephrase", "de")]
 
 
 def test_out_of_scope_is_declined_politely(system, domain):
@@ -60,14 +61,15 @@ def test_out_of_scope_is_declined_politely(system, domain):
     assert replies == [response_text(domain, "utter_out_of_scope", "es")]
 
 
-def test_custom_action_round_trip_offers_a_human_after_two_misses(system, domain):
+def test_custom_action_round_trip_hands_over_after_two_misses(system, domain):
     sender = conversation()
     system.chat(sender, "Bonsoir")
     first = texts(system.chat(sender, "xkcd qwpz"))
     second = texts(system.chat(sender, "zzvb plokm"))
-    # Both replies come from action_handle_fallback, run by the API's action webhook.
-    assert first == [response_text(domain, "utter_please_rephrase", "fr")]
-    assert second == [response_text(domain, "utter_offer_human", "fr")]
+    # Both replies come from action_handle_fallback, run by the API's action webhook: the
+    # second miss in a row escalates, and the ticket needs the machine's serial number.
+    assert first == [say("please_rephrase", "fr")]
+    assert second == [say("offer_human_after_misses", "fr"), say("ask_serial_for_ticket", "fr")]
     tracker = httpx.get(f"{system.rasa}/conversations/{sender}/tracker", timeout=30).json()
     actions = [e["name"] for e in tracker["events"] if e["event"] == "action"]
     assert actions.count("action_handle_fallback") == 2
@@ -103,7 +105,7 @@ def test_healthz_reports_every_dependency(system):
         (b'{"message": "hello"}', 400),
         (b'{"sender": {"id": 1}, "message": "hello"}', 400),
         (b'{"sender": "../../etc", "message": "hello"}', 400),
-        (('{"sender": "u1", "message": "' + "Hallo " * 3400 + '"}').encode(), 413),
+        (('{"sender": "u1", "message": "' + "Hallo " * 17000 + '"}').encode(), 413),
     ],
 )
 def test_bad_chat_requests_get_a_clear_json_error(system, body, status):
@@ -123,5 +125,4 @@ def test_conversation_survives_a_restart(system, domain):
     assert tracker["slots"]["language"] == "es"
     assert any(e.get("text") == "Buenas tardes" for e in tracker["events"])
     # And the next message is still answered in Spanish.
-    assert texts(system.chat(sender, "qqq zzz")) == [
-        response_text(domain, "utter_please_rephrase", "es")]
+    assert texts(system.chat(sender, "qqq zzz")) == [say("please_rephrase", "es")]

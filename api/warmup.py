@@ -1,0 +1,31 @@
+"""Load the slow parts (embedding model and index, expert system, language detector) in the
+background as the API starts, so that the first customer does not wait for them: a first
+search otherwise spends seconds loading the model inside a chat turn."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up(settings: Settings) -> None:
+    from api.deps import diagnoser_for, searcher_for
+    from bot.dialogue.languages import unsupported_language
+
+    try:
+        diagnoser_for(settings)
+        unsupported_language("warming up the language detector")
+        searcher_for(settings).search("warm up", k=1)
+        logger.info("warm: expert system, language detector, index and embedding model loaded")
+    except Exception as exc:  # noqa: BLE001 - no index yet, etc.: loaded on first use instead
+        logger.info("warm-up incomplete (%s); parts load on first use", exc)
+
+
+def start_warm_up(settings: Settings) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(settings,), name="warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,49 @@
+"""The services the actions use, in process: the actions run inside the API (rasa-sdk's
+executor behind POST /webhook), so they share its database engine, knowledge and index."""
+
+from __future__ import annotations
+
+from functools import lru_cache, partial
+
+from api.deps import diagnoser_for, engine_for, searcher_for
+from api.settings import Settings, get_settings
+from bot.dialogue.controller import Controller, Services
+from bot.dialogue.escalation import EscalationPolicy
+from bot.dialogue.service import default_service_data
+from tickets.catalog import default_catalog
+
+
+def escalation_policy(settings: Settings) -> EscalationPolicy:
+    return EscalationPolicy(
+        nlu_misses=settings.escalation_nlu_misses,
+        retrieval_min_score=settings.escalation_retrieval_min_score,
+        diagnosis_min_confidence=settings.escalation_diagnosis_min_confidence,
+        not_helped_limit=settings.escalation_not_helped)
+
+
+def services_for(settings: Settings) -> Services:
+    return Services(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
+                    service=default_service_data(), catalog=default_catalog(),
+                    policy=escalation_policy(settings), spool_dir=settings.escalation_spool_dir,
+                    searcher=partial(searcher_for, settings))
+
+
+def controller() -> Controller:
+    return _override[-1] if _override else _default_controller()
+
+
+@lru_cache(maxsize=1)
+def _default_controller() -> Controller:
+    return Controller(services_for(get_settings()))
+
+
+def configure(services: Services | None) -> None:
+    """Run the actions on other services (tests), or back on the settings' (None)."""
+    _default_controller.cache_clear()
+    if services is not None:
+        _override.append(Controller(services))
+    else:
+        _override.clear()
+
+
+_override: list[Controller] = []

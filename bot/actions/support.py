@@ -1,0 +1,123 @@
+"""The bot's custom actions: each one hands the turn to the dialogue controller and turns its
+outcome into Rasa messages and slot events.
+
+Before anything else, every action asks whether a human engineer owns the conversation: if so
+the assistant stays silent and the customer's message goes to the ticket. Engineers' replies
+not yet shown in the chat are delivered first, on every turn."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.actions.services import controller
+from bot.dialogue.controller import Outcome, Turn
+from bot.dialogue.messages import say
+from tickets import conversations
+from tickets.errors import TicketNotFoundError
+from tickets.spool import ASSISTANT
+
+logger = logging.getLogger(__name__)
+
+
+def turn_from(tracker: Tracker) -> Turn:
+    latest = tracker.latest_message or {}
+    text = str(latest.get("text") or "")
+    if text.startswith("/"):  # a button's payload, not words of the customer
+        text = ""
+    intent = (latest.get("intent") or {}).get("name") or ""
+    message_id = str(latest.get("message_id") or "")
+    if not message_id:
+        user_events = [e for e in tracker.events if e.get("event") == "user"]
+        message_id = str(user_events[-1].get("timestamp", "")) if user_events else "0"
+    return Turn(sender=tracker.sender_id, intent=intent, text=text,
+                language=str(tracker.get_slot("language") or "en"),
+                entities=list(latest.get("entities") or []), slots=dict(tracker.slots),
+                events=list(tracker.events), message_id=message_id)
+
+
+def _handoff(turn: Turn, cursor: int) -> tuple[bool, list[Any]]:
+    """(a human owns the chat, engineers' replies after the cursor); relays the message."""
+    engine = controller().s.engine
+    state = conversations.handoff_state(engine, conversation_id=turn.sender)
+    replies = conversations.pending_replies(engine, conversation_id=turn.sender, after=cursor)
+    if state.human_active and turn.text:
+        try:
+            conversations.relay_customer_message(engine, conversation_id=turn.sender,
+                                                 text=turn.text[:5000], viewer=ASSISTANT,
+                                                 now=datetime.now(UTC))
+        except TicketNotFoundError:
+            return False, replies
+    return state.human_active, replies
+
+
+class SupportAction(Action, abc.ABC):
+    """One bot action; the subclasses only name it (abstract, so rasa-sdk skips this one)."""
+
+    action_name = ""
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        turn = turn_from(tracker)
+        events: list[dict[str, Any]] = []
+        cursor = int(tracker.get_slot("reply_cursor") or 0)
+        try:
+            human_active, replies = await asyncio.to_thread(_handoff, turn, cursor)
+        except SQLAlchemyError:
+            logger.exception("hand-off state unavailable; the assistant answers")
+            human_active, replies = False, []
+        for reply in replies:
+            dispatcher.utter_message(
+                text=say("engineer_reply", turn.language, author=reply.author, text=reply.body),
+                json_message={"kind": "engineer_reply", "reply_id": reply.id})
+            cursor = max(cursor, reply.id)
+        if replies:
+            events.append(SlotSet("reply_cursor", cursor))
+        if human_active:
+            return events
+        outcome = await asyncio.to_thread(controller().run, self.action_name, turn)
+        return events + emit(outcome, dispatcher)
+
+
+def emit(outcome: Outcome, dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    for reply in outcome.replies:
+        if reply.response:
+            dispatcher.utter_message(response=reply.response)
+            continue
+        if not reply.text:
+            continue
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        dispatcher.utter_message(text=reply.text, buttons=buttons or None,
+                                 json_message=reply.custom)
+    return [SlotSet(name, value) for name, value in outcome.slots.items()]
+
+
+ACTIONS = {
+    "action_greet": "greet", "action_goodbye": "goodbye", "action_thank": "thank",
+    "action_out_of_scope": "out_of_scope", "action_handle_fallback": "nlu_fallback",
+    "action_message_too_long": "message_too_long", "action_identify_asset": "identify_asset",
+    "action_start_diagnosis": "report_problem, report_error_code",
+    "action_handle_answer": "affirm, deny, dont_know, provide_reading",
+    "action_answer_manual": "ask_how_to", "action_answer_maintenance": "ask_maintenance",
+    "action_answer_spare_part": "ask_spare_part", "action_answer_contract": "ask_contract",
+    "action_book_visit": "book_service_visit", "action_ticket_status": "ticket_status",
+    "action_talk_to_human": "talk_to_human", "action_urgent_safety": "urgent_safety",
+}  # action -> the intents that lead to it (bot/data/rules.yml)
+
+# rasa-sdk's executor registers every Action subclass it finds in the package.
+for _name in ACTIONS:
+    globals()["Action" + "".join(p.title() for p in _name.split("_")[1:])] = type(
+        "Action" + "".join(p.title() for p in _name.split("_")[1:]), (SupportAction,),
+        {"action_name": _name, "__module__": __name__,
+         "name": lambda self: self.action_name})

@@ -1,0 +1,724 @@
+"""The conversation's decisions, one method per bot action: what to answer, which service to
+call, when to hand over to an engineer. Free of Rasa: actions pass a `Turn` in and turn the
+`Outcome` into messages and slot events (bot/actions/support.py).
+
+State lives in slots (see bot/domain.yml): the identified machine, what the assistant is
+waiting for (`awaiting`: asset, diagnosis, feedback or offer), a task put aside until the
+machine is known (`pending`), the diagnostic session, counters, tickets opened."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.dialogue import answers, diagnosis_view
+from bot.dialogue.escalation import Escalation, EscalationPolicy, Signal
+from bot.dialogue.extract import Mentions, mentions, ticket_number
+from bot.dialogue.languages import unsupported_language
+from bot.dialogue.messages import language_or_default, say
+from bot.dialogue.replies import Button, Reply, intent_payload
+from bot.dialogue.service import AssetInfo, ServiceData
+from db.diagnostics import SessionNotFoundError, create_session, get_session, save_session
+from rules.diagnosis import AnswerError, Diagnoser, DiagnosisState
+from rules.symptoms import match_symptom
+from tickets import spool
+from tickets.catalog import Catalog
+from tickets.domain import Actor, NewTicket
+from tickets.store import TicketFilter, create_ticket, list_tickets
+
+logger = logging.getLogger(__name__)
+
+ASSISTANT = spool.ASSISTANT
+FEEDBACK_INTENTS = ("affirm", "deny")
+OPEN = ("new", "triaged", "assigned", "in_progress", "waiting_customer")
+
+
+@dataclass
+class Turn:
+    """The latest user message and what the conversation knows."""
+
+    sender: str
+    intent: str
+    text: str
+    language: str
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    message_id: str = ""  # stable per user message: the idempotency of its escalation
+
+    def slot(self, name: str, default: Any = None) -> Any:
+        value = self.slots.get(name)
+        return default if value is None else value
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, reply: Reply | str) -> None:
+        self.replies.append(reply if isinstance(reply, Reply) else Reply(reply))
+
+
+@dataclass
+class Services:
+    engine: Engine
+    diagnoser: Diagnoser
+    service: ServiceData
+    catalog: Catalog
+    policy: EscalationPolicy
+    spool_dir: Path
+    searcher: Callable[[], Any] | None = None  # loads the index; raises when none is built
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("UTC")))
+
+
+class Controller:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # -- entry -------------------------------------------------------------------------------
+    def run(self, action: str, turn: Turn) -> Outcome:
+        turn.language = language_or_default(turn.language)
+        out = Outcome()
+        found = mentions(turn.text, turn.entities)
+        handler = getattr(self, action.removeprefix("action_"), None)
+        if handler is None:
+            raise ValueError(f"no dialogue handler for {action}")
+        if turn.text and not (found.serial or found.error_code or found.part_number) and \
+                unsupported_language(turn.text):
+            out.say(Reply(say("unsupported_language", turn.language),
+                          [self._engineer_button(turn)]))
+            return out
+        handler(turn, found, out)
+        return out
+
+    # -- machine identification ------------------------------------------------------------
+    def _asset(self, turn: Turn, found: Mentions, out: Outcome) -> AssetInfo | None:
+        """The machine the conversation is about: named now, or identified earlier."""
+        serial = found.serial or turn.slot("asset_serial")
+        model = found.model or turn.slot("asset_model")
+        asset = self.s.service.asset(serial=serial, model=model)
+        if found.serial and (asset is None or asset.serial is None):
+            out.say(say("serial_unknown", turn.language, serial=found.serial))
+            out.slots["asset_serial"] = None
+            if asset is None and turn.slot("asset_serial"):
+                asset = self.s.service.asset(serial=turn.slot("asset_serial"))
+        if asset is not None:
+            out.slots.update(asset_serial=asset.serial, asset_model=asset.model,
+                             asset_family=asset.family, customer_id=asset.customer_id)
+            turn.slots.update(out.slots)
+        return asset
+
+    def _ask_asset(self, turn: Turn, out: Outcome, task: dict[str, Any], *,
+                   serial: bool = False) -> None:
+        out.say(say("ask_serial_for_ticket" if serial else "ask_asset", turn.language))
+        out.slots.update(awaiting="asset", pending={**task, "text": turn.text,
+                                                   "message_id": turn.message_id})
+
+    def identify_asset(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        if asset is None:
+            if not found.serial:
+                out.say(say("ask_asset", turn.language))
+            return
+        if asset.serial:
+            tier = self.s.service.tier(asset.tier or "basic")["name"]
+            out.say(Reply(say("asset_identified", turn.language, model=asset.model,
+                              serial=asset.serial, site=asset.site_name or "",
+                              customer=asset.customer_name or "", tier=tier),
+                          custom={"kind": "asset", "serial": asset.serial,
+                                  "model": asset.model}))
+        else:
+            out.say(Reply(say("asset_model_only", turn.language, model=asset.model),
+                          custom={"kind": "asset", "model": asset.model}))
+        pending = turn.slot("pending")
+        if turn.slot("awaiting") == "asset" and isinstance(pending, dict):
+            out.slots.update(awaiting=None, pending=None)
+            turn.slots.update(awaiting=None, pending=None)
+            self._resume(pending, turn, out)
+        elif turn.slot("awaiting") is None:
+            out.say(say("ask_problem", turn.language))
+
+    def _resume(self, pending: dict[str, Any], turn: Turn, out: Outcome) -> None:
+        """Carry on with the task that waited for the machine to be known."""
+        task = pending.get("task")
+        original = Turn(turn.sender, turn.intent, str(pending.get("text") or ""),
+                        turn.language, [], turn.slots, turn.events,
+                        str(pending.get("message_id") or turn.message_id))
+        found = mentions(original.text)
+        if task == "escalate":
+            escalation = Escalation(pending["reason"], pending["priority"],
+                                    pending.get("ticket_type", "incident"))
+            self._escalate(original, out, escalation, subject_hint=pending.get("subject"))
+        elif task in ("start_diagnosis", "answer_maintenance", "answer_contract",
+                      "book_visit", "ticket_status", "answer_spare_part"):
+            getattr(self, task)(original, found, out)
+
+    # -- simple replies ----------------------------------------------------------------------
+    def greet(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        out.say(Reply("", response="utter_greet"))
+
+    def goodbye(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        out.say(Reply("", response="utter_goodbye"))
+        out.slots.update(awaiting=None, pending=None)
+
+    def thank(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        out.say(Reply("", response="utter_you_are_welcome"))
+
+    def out_of_scope(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        out.say(Reply("", response="utter_out_of_scope"))
+
+    def message_too_long(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        length = next((e.get("value") for e in turn.entities if e.get("entity") == "length"),
+                      None)
+        limit = next((e.get("value") for e in turn.entities if e.get("entity") == "limit"),
+                     None)
+        out.say(Reply(say("message_too_long", turn.language, length=length or "?",
+                          limit=limit or "?"), [self._engineer_button(turn)]))
+
+    def _engineer_button(self, turn: Turn) -> Button:
+        return Button(say("button_talk_to_engineer", turn.language),
+                      intent_payload("talk_to_human"))
+
+    # -- low NLU confidence ------------------------------------------------------------------
+    def handle_fallback(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        awaiting = turn.slot("awaiting")
+        if awaiting == "diagnosis" and self._diagnosis_answer(turn, found, out, strict=True):
+            return
+        misses = consecutive_fallbacks(turn.events)
+        if awaiting == "diagnosis" and self.s.policy.decide(Signal.NLU_MISS, count=misses) \
+                is None and self._diagnosis_answer(turn, found, out):
+            return  # not an answer: said so, and the question is asked again
+        if awaiting == "asset" and (found.serial or found.model):
+            self.identify_asset(turn, found, out)
+            return
+        if found.serial or found.model:
+            self.identify_asset(turn, found, out)
+            return
+        if found.error_code:
+            self.start_diagnosis(turn, found, out)
+            return
+        escalation = self.s.policy.decide(Signal.NLU_MISS, count=misses)
+        if escalation is None:
+            out.say(Reply(say("please_rephrase", turn.language),
+                          [self._engineer_button(turn)]))
+            return
+        out.say(say("offer_human_after_misses", turn.language))
+        self._escalate(turn, out, escalation)
+
+    # -- guided diagnosis --------------------------------------------------------------------
+    def start_diagnosis(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        code = found.error_code
+        family = asset.family if asset else None
+        kb = self.s.diagnoser.kb
+        if family is None and code:
+            fam = kb.family_for(error_code=code)
+            family = fam.id if fam else None
+        if family is None:
+            self._ask_asset(turn, out, {"task": "start_diagnosis"})
+            return
+        fam = kb.families[family]
+        if code and code not in fam.error_codes:
+            code = None
+        try:
+            state, outcome = self.s.diagnoser.start(
+                family=family, model=asset.model if asset else None,
+                serial=asset.serial if asset else None, language=turn.language,
+                error_code=code, symptom=turn.text)
+        except AnswerError:
+            logger.exception("diagnosis could not start for %s", turn.sender)
+            out.say(say("ask_problem", turn.language))
+            return
+        if code:
+            out.say(say("code_info", turn.language, code=code,
+                        title=self._code_title(family, code, turn.language)))
+        session_id = f"{turn.sender[:60]}:{turn.message_id[:60]}"
+        try:
+            create_session(self.s.engine, session_id=session_id, family=state.family,
+                           language=state.language, status=outcome["status"],
+                           state=state.to_dict())
+        except SQLAlchemyError:
+            # Retried delivery of the same message: the session exists already.
+            logger.info("diagnostic session %s exists; reusing it", session_id)
+        out.slots["diagnosis_session"] = session_id
+        self._diagnosis_outcome(turn, out, outcome, family, asset)
+
+    def _code_title(self, family: str, code: str, language: str) -> str:
+        from rules.i18n import Texts
+        fam = self.s.diagnoser.kb.families[family]
+        return Texts(self.s.diagnoser.kb, fam, language).code_title(fam.error_codes[code])
+
+    def _diagnosis_outcome(self, turn: Turn, out: Outcome, outcome: dict[str, Any],
+                           family: str, asset: AssetInfo | None) -> None:
+        status = outcome["status"]
+        out.slots["diagnosis_snapshot"] = snapshot(outcome)
+        if status == "question":
+            out.replies.extend(diagnosis_view.question_replies(outcome["question"],
+                                                               turn.language))
+            out.slots["awaiting"] = "diagnosis"
+            return
+        out.slots["awaiting"] = None
+        conclusion = outcome.get("conclusion")
+        escalation_info = outcome.get("escalation") or {}
+        decision = self.s.policy.decide(
+            Signal.DIAGNOSIS, diagnosis_status=status,
+            diagnosis_reason=escalation_info.get("reason"),
+            diagnosis_priority=escalation_info.get("priority"),
+            diagnosis_confidence=conclusion.get("confidence") if conclusion else None)
+        if decision is not None and decision.safety_first:
+            out.say(Reply(say("safety_specific", turn.language,
+                              action=escalation_info.get("action", "")),
+                          custom={"kind": "safety"}))
+            out.say(escalation_info.get("explanation") or "")
+            self._escalate(turn, out, decision)
+            return
+        if conclusion and (decision is None or decision.offer_only):
+            citation, cites = self._fault_citation(conclusion, family, asset, turn.language)
+            replies = diagnosis_view.conclusion_replies(
+                conclusion, turn.language, service=self.s.service,
+                region=asset.region if asset else None, citation=citation)
+            out.slots["citations"] = cites
+            if decision is not None:  # safety-critical repair: an engineer, if they agree
+                out.replies.append(replies[0])
+                out.say(Reply(say("safety_critical_offer", turn.language),
+                              [Button(say("button_yes", turn.language), intent_payload("affirm")),
+                               Button(say("button_no", turn.language), intent_payload("deny"))]))
+                out.slots.update(awaiting="offer", pending={
+                    "task": "escalate", "reason": decision.reason,
+                    "priority": decision.priority, "text": turn.text,
+                    "message_id": turn.message_id})
+                return
+            out.replies.extend(replies)
+            out.slots.update(awaiting="feedback", last_answer="diagnosis")
+            return
+        out.say(escalation_info.get("explanation") or say("diagnosis_uncertain", turn.language))
+        if decision is not None:
+            self._escalate(turn, out, decision)
+
+    def _diagnosis_answer(self, turn: Turn, found: Mentions, out: Outcome, *,
+                          strict: bool = False) -> bool:
+        """Apply the customer's answer to the pending question; False if it is no answer."""
+        session_id = turn.slot("diagnosis_session")
+        if not session_id:
+            return False
+        try:
+            row = get_session(self.s.engine, session_id=session_id)
+        except SessionNotFoundError:
+            return False
+        state = DiagnosisState.from_dict(row.state)
+        if not state.pending:
+            return False
+        fam = self.s.diagnoser.kb.families[state.family]
+        obs = fam.observations[state.pending]
+        value: Any
+        unit = None
+        if turn.intent == "dont_know":
+            value = None
+        elif obs.type == "boolean":
+            if turn.intent not in FEEDBACK_INTENTS:
+                if strict:
+                    return False
+                out.say(say("answer_not_understood", turn.language, problem=""))
+                self._repeat_question(turn, out, state)
+                return True
+            value = turn.intent == "affirm"
+        elif obs.type == "choice":
+            value = found.choice or self._match_choice(turn.text, obs, state)
+            if value is None:
+                if strict:
+                    return False
+                out.say(say("answer_not_understood", turn.language, problem=""))
+                self._repeat_question(turn, out, state)
+                return True
+        else:
+            if found.reading is None:
+                if strict:
+                    return False
+                out.say(say("answer_not_understood", turn.language, problem=""))
+                self._repeat_question(turn, out, state)
+                return True
+            value, unit = found.reading.value, found.reading.unit
+        try:
+            outcome = self.s.diagnoser.answer(state, obs.id, value, unit)
+        except AnswerError as exc:
+            out.say(say("answer_not_understood", turn.language, problem=exc.message))
+            self._repeat_question(turn, out, state)
+            return True
+        save_session(self.s.engine, session_id=session_id, expected_version=row.version,
+                     status=outcome["status"], state=state.to_dict())
+        asset = self.s.service.asset(serial=turn.slot("asset_serial"),
+                                     model=turn.slot("asset_model"))
+        self._diagnosis_outcome(turn, out, outcome, state.family, asset)
+        return True
+
+    def _repeat_question(self, turn: Turn, out: Outcome, state: DiagnosisState) -> None:
+        outcome = self.s.diagnoser.evaluate(state)
+        if outcome.get("question"):
+            out.replies.extend(diagnosis_view.question_replies(outcome["question"],
+                                                               turn.language))
+
+    def _match_choice(self, text: str, obs: Any, state: DiagnosisState) -> str | None:
+        from rules.i18n import Texts
+        texts = Texts(self.s.diagnoser.kb, self.s.diagnoser.kb.families[state.family],
+                      state.language)
+        folded = text.strip().casefold()
+        for choice in obs.choices:
+            if folded in (choice.casefold(), choice.replace("_", " ").casefold(),
+                          texts.choice_label(obs, choice).casefold()):
+                return str(choice)
+        return None
+
+    def _fault_citation(self, conclusion: dict[str, Any], family: str,
+                        asset: AssetInfo | None, language: str
+                        ) -> tuple[str | None, list[dict[str, Any]]]:
+        """The manual section about the concluded fault (its `topics` name the fault id)."""
+        hits = self._search(conclusion["fault_name"], language=language, family=family, k=10)
+        for hit in hits:
+            if conclusion["fault_id"] in (hit.topics or ()):
+                return self._citation_text(hit, language), [citation(hit)]
+        return None, []
+
+    # -- answers from the manuals ------------------------------------------------------------
+    def _search(self, query: str, *, language: str, family: str | None, k: int) -> list[Any]:
+        if self.s.searcher is None:
+            return []
+        try:
+            searcher = self.s.searcher()
+            return list(searcher.search(query, language=language, family=family, k=k).hits)
+        except Exception:  # noqa: BLE001 - no index, a broken one: answer without manuals
+            logger.exception("manual search failed")
+            return []
+
+    def _citation_text(self, hit: Any, language: str) -> str:
+        page = say("citation_page", language, page=hit.page) if hit.page else ""
+        return say("citation", language, document=hit.document, section=hit.section_title,
+                   page=page)
+
+    def answer_manual(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        hits = self._search(turn.text, language=turn.language,
+                            family=asset.family if asset else None, k=3)
+        best = hits[0] if hits else None
+        escalation = self.s.policy.decide(Signal.RETRIEVAL_SCORE,
+                                          score=best.score if best else None)
+        if best is None or escalation is not None:
+            out.say(say("manual_nothing", turn.language))
+            self._escalate(turn, out, escalation or Escalation("low_confidence", "P3",
+                                                               "question"))
+            return
+        out.say(Reply(say("manual_answer", turn.language, excerpt=excerpt(best.text)) + "\n\n"
+                      + self._citation_text(best, turn.language),
+                      custom={"kind": "manual_answer", "document": best.document,
+                              "section_id": best.section_id, "topics": list(best.topics),
+                              "score": round(best.score, 4)}))
+        out.say(diagnosis_view.helpful_question(turn.language))
+        out.slots.update(awaiting="feedback", last_answer="manual",
+                         citations=[citation(best)])
+
+    # -- answers to yes / no / don't know / a reading ------------------------------------------
+    def handle_answer(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        awaiting = turn.slot("awaiting")
+        if awaiting == "diagnosis" and self._diagnosis_answer(turn, found, out):
+            return
+        if awaiting == "feedback" and turn.intent in FEEDBACK_INTENTS:
+            self._feedback(turn, out)
+            return
+        if awaiting == "offer" and turn.intent in FEEDBACK_INTENTS:
+            pending = turn.slot("pending") or {}
+            out.slots.update(awaiting=None, pending=None)
+            if turn.intent == "affirm" and pending.get("task") == "escalate":
+                self._resume(pending, turn, out)
+            else:
+                out.say(say("offer_declined", turn.language))
+            return
+        if awaiting == "asset":
+            if found.serial or found.model:
+                self.identify_asset(turn, found, out)
+            else:
+                out.say(say("ask_asset", turn.language))
+            return
+        out.say(say("how_can_i_help", turn.language))
+
+    def _feedback(self, turn: Turn, out: Outcome) -> None:
+        out.slots["awaiting"] = None
+        if turn.intent == "affirm":
+            out.slots["not_helped"] = 0
+            out.say(say("glad_it_helped", turn.language))
+            return
+        count = int(turn.slot("not_helped", 0) or 0) + 1
+        out.slots["not_helped"] = count
+        escalation = self.s.policy.decide(Signal.NOT_HELPED, count=count)
+        if escalation is None:
+            out.say(Reply(say("not_helped_retry", turn.language),
+                          [self._engineer_button(turn)]))
+            return
+        out.slots["not_helped"] = 0
+        self._escalate(turn, out, escalation)
+
+    # -- service data answers ------------------------------------------------------------------
+    def answer_maintenance(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        if asset is None:
+            out.say(say("ask_model_for_maintenance", turn.language))
+            out.slots.update(awaiting="asset", pending={"task": "answer_maintenance",
+                                                        "text": turn.text,
+                                                        "message_id": turn.message_id})
+            return
+        out.say(answers.maintenance_answer(asset, turn.language, service=self.s.service,
+                                           catalogues=self.s.diagnoser.kb.catalogues))
+
+    def answer_spare_part(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        reply = answers.spare_part_answer(turn.text, turn.language, service=self.s.service,
+                                          catalogues=self.s.diagnoser.kb.catalogues,
+                                          part_number=found.part_number, asset=asset)
+        out.say(reply or Reply(say("part_not_found", turn.language)))
+
+    def answer_contract(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        if asset is None or asset.customer_id is None:
+            self._ask_asset(turn, out, {"task": "answer_contract"}, serial=True)
+            return
+        out.say(answers.contract_answer(asset, turn.language, service=self.s.service,
+                                        today=self.s.now().date()))
+
+    # -- tickets -------------------------------------------------------------------------------
+    def book_visit(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        if asset is None or asset.customer_id is None:
+            self._ask_asset(turn, out, {"task": "book_visit"}, serial=True)
+            return
+        self._escalate(turn, out, Escalation("customer_request", "P4", "service_request"),
+                       booking=True)
+
+    def ticket_status(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        customer_id = asset.customer_id if asset else None
+        number = ticket_number(turn.text) if not found.serial else None
+        if customer_id is None and not turn.slot("tickets"):
+            self._ask_asset(turn, out, {"task": "ticket_status"}, serial=True)
+            return
+        viewer = Actor(name=f"customer:{customer_id}", role="customer",
+                       customer_id=customer_id) if customer_id else ASSISTANT
+        filters = TicketFilter(customer_id=customer_id) if customer_id else \
+            TicketFilter(conversation_id=turn.sender)
+        try:
+            tickets, _total = list_tickets(self.s.engine, viewer=viewer, filters=filters,
+                                           now=self.s.now(), sort="created", page_size=50)
+        except SQLAlchemyError:
+            logger.exception("ticket status lookup failed")
+            out.say(say("ticket_status_none", turn.language))
+            return
+        if number is not None:
+            tickets = [t for t in tickets if t.number == number]
+        else:
+            tickets = [t for t in tickets if t.status in OPEN] or tickets[:3]
+        if not tickets:
+            out.say(say("ticket_status_none", turn.language))
+            return
+        lines = [say("ticket_status_header", turn.language)]
+        for t in tickets[:5]:
+            assignee = say("ticket_status_assignee", turn.language, assignee=t.assignee) \
+                if t.assignee else ""
+            lines.append(say("ticket_status_line", turn.language, number=t.number,
+                             priority=t.priority, subject=t.subject,
+                             status=say(f"status_{t.status}", turn.language),
+                             assignee=assignee))
+        out.say(Reply("\n".join(lines), custom={"kind": "ticket_status",
+                                                "ticket_numbers": [t.number for t in tickets]}))
+
+    def talk_to_human(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        self._asset(turn, found, out)
+        escalation = self.s.policy.decide(Signal.CUSTOMER_REQUEST)
+        assert escalation is not None
+        # An ongoing diagnosis keeps its priority (an F-code fault stays P2).
+        snapshot_ = turn.slot("diagnosis_snapshot") or {}
+        priority = snapshot_.get("priority") or escalation.priority
+        self._escalate(turn, out, Escalation(escalation.reason,
+                                             min(priority, escalation.priority)))
+
+    def urgent_safety(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self._asset(turn, found, out)
+        actions: list[str] = []
+        if asset is not None:
+            kb = self.s.diagnoser.kb
+            fam = kb.families[asset.family]
+            from rules.i18n import Texts
+            texts = Texts(kb, fam, turn.language)
+            for cc_id in sorted(match_symptom(turn.text, fam, kb).critical):
+                actions.append(texts.critical_action(fam.critical[cc_id]))
+        text = "\n".join(say("safety_specific", turn.language, action=a) for a in actions) \
+            if actions else say("safety_generic", turn.language)
+        out.say(Reply(text, custom={"kind": "safety"}))
+        escalation = self.s.policy.decide(Signal.URGENT_SAFETY)
+        assert escalation is not None
+        self._escalate(turn, out, escalation, urgent=True)
+
+    def _escalate(self, turn: Turn, out: Outcome, escalation: Escalation, *,
+                  booking: bool = False, urgent: bool = False,
+                  subject_hint: str | None = None) -> None:
+        """Open the ticket (or spool it when the store is down) and tell the customer its
+        number and the response time their contract promises."""
+        asset = self.s.service.asset(serial=turn.slot("asset_serial"),
+                                     model=turn.slot("asset_model"))
+        if asset is None or asset.customer_id is None:
+            out.say(say("urgent_ticket_needs_serial" if urgent else "ask_serial_for_ticket",
+                        turn.language))
+            out.slots.update(awaiting="asset", pending={
+                "task": "escalate", "reason": escalation.reason,
+                "priority": escalation.priority, "ticket_type": escalation.ticket_type,
+                "text": turn.text, "message_id": turn.message_id, "subject": subject_hint})
+            return
+        snapshot_ = turn.slot("diagnosis_snapshot") or out.slots.get("diagnosis_snapshot")
+        code = (snapshot_ or {}).get("error_code") or mentions(turn.text).error_code
+        new = NewTicket(
+            customer_id=asset.customer_id,
+            subject=subject(turn, escalation, asset, booking=booking, hint=subject_hint),
+            description=turn.text[:4000] or escalation.reason,
+            type=escalation.ticket_type, priority=escalation.priority,
+            language=turn.language, serial=asset.serial, family=asset.family,
+            error_code=code if code and self.s.catalog.error_severity(asset.family, code)
+            else None,
+            escalation_reason=None if booking else escalation.reason,
+            channel="chat", conversation_id=turn.sender,
+            transcript=transcript(turn.events, out.replies),
+            diagnosis=ticket_diagnosis(snapshot_),
+            citations=list(turn.slot("citations") or out.slots.get("citations") or []))
+        key = f"chat:{turn.sender}:{turn.message_id}:{escalation.reason}"
+        tier = self.s.service.tier(asset.tier or "basic")
+        try:
+            ticket, _created = create_ticket(self.s.engine, new=new, actor=ASSISTANT,
+                                             catalog=self.s.catalog, now=self.s.now(),
+                                             idempotency_key=key)
+        except SQLAlchemyError:
+            logger.exception("ticket store unavailable; escalation spooled")
+            ref = spool.enqueue(self.s.spool_dir, new=new, idempotency_key=key)
+            out.say(Reply(say("ticket_queued", turn.language, reference=ref,
+                              tier=tier["name"],
+                              hours=tier["response_time_h"][escalation.priority]),
+                          custom={"kind": "ticket", "reference": ref,
+                                  "priority": escalation.priority,
+                                  "reason": None if booking else escalation.reason}))
+            return
+        hours = tier["response_time_h"][ticket.priority]
+        due = local_time(ticket.response_due_at, asset, self.s.catalog)
+        key_name = "booking_opened" if booking else "ticket_opened"
+        out.say(Reply(say(key_name, turn.language, number=ticket.number,
+                          priority=ticket.priority, hours=hours, due=due, tier=tier["name"]),
+                      custom={"kind": "ticket", "ticket_number": ticket.number,
+                              "priority": ticket.priority,
+                              "reason": None if booking else escalation.reason}))
+        numbers = list(turn.slot("tickets") or [])
+        if ticket.number not in numbers:
+            numbers.append(ticket.number)
+        out.slots.update(tickets=numbers, awaiting=None, pending=None)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
+    count = 0
+    for event in reversed(events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+def excerpt(text: str, limit: int = 700) -> str:
+    """The passage as plain text (the chat shows no Markdown), cut at a sentence end near
+    `limit` characters."""
+    body = re.sub(r"^#+\s*", "", text.replace("**", ""), flags=re.MULTILINE).strip()
+    if len(body) <= limit:
+        return body
+    cut = max(body.rfind(". ", 0, limit), body.rfind("\n", 0, limit))
+    return body[: cut + 1 if cut > limit // 3 else limit].rstrip() + " …"
+
+
+def citation(hit: Any) -> dict[str, Any]:
+    data = {"document": hit.document, "section_id": hit.section_id,
+            "section_title": hit.section_title, "language": hit.language}
+    if hit.page:
+        data["page"] = hit.page
+    return data
+
+
+def snapshot(outcome: dict[str, Any]) -> dict[str, Any]:
+    """What a ticket needs from a diagnosis outcome (kept in a slot between turns)."""
+    trace = ((outcome.get("conclusion") or {}).get("trace")
+             or (outcome.get("escalation") or {}).get("trace") or {})
+    answers_ = dict(trace.get("answers") or {})
+    code = next((v for k, v in answers_.items() if "code" in k and isinstance(v, str)), None)
+    return {
+        "status": outcome["status"],
+        "candidates": outcome.get("candidates", [])[:5],
+        "observations": answers_,
+        "trace": [f"rule fired: {r}" for r in trace.get("rules_fired", [])][:50]
+        + [f"don't know: {u}" for u in trace.get("unknown", [])][:20],
+        "conclusion": {k: v for k, v in (outcome.get("conclusion") or {}).items()
+                       if k in ("fault_id", "fault_name", "confidence")} or None,
+        "priority": (outcome.get("escalation") or {}).get("priority"),
+        "error_code": code,
+    }
+
+
+def ticket_diagnosis(snap: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not snap:
+        return None
+    return {"observations": snap.get("observations") or {},
+            "candidates": snap.get("candidates") or [],
+            "trace": snap.get("trace") or [], "conclusion": snap.get("conclusion")}
+
+
+def transcript(events: list[dict[str, Any]], pending: list[Reply]) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        text = event.get("text")
+        if kind not in ("user", "bot") or not text:
+            continue
+        at = event.get("timestamp")
+        lines.append({"sender": "customer" if kind == "user" else "assistant",
+                      "text": str(text)[:5000],
+                      "at": datetime.fromtimestamp(at, ZoneInfo("UTC")).isoformat()
+                      if isinstance(at, int | float) else None})
+    lines.extend({"sender": "assistant", "text": r.text[:5000], "at": None}
+                 for r in pending if r.text)
+    return lines[-500:]
+
+
+def subject(turn: Turn, escalation: Escalation, asset: AssetInfo, *, booking: bool,
+            hint: str | None) -> str:
+    if hint:
+        return hint[:200]
+    what = {"critical": "Urgent safety report", "customer_request": "Customer asks for an "
+            "engineer", "low_confidence": "Assistant could not resolve",
+            "repeated_failure": "Assistant answers did not help"}.get(escalation.reason,
+                                                                       escalation.reason)
+    if booking:
+        what = "Service visit requested"
+    machine = f"{asset.model} {asset.serial or ''}".strip()
+    return f"{what}: {machine}"[:200]
+
+
+def local_time(moment: datetime | None, asset: AssetInfo, catalog: Catalog) -> str:
+    if moment is None:
+        return "-"
+    customer = catalog.customers.get(asset.customer_id or "")
+    site = customer.sites.get(asset.site_id or "") if customer else None
+    zone = ZoneInfo(site.time_zone) if site else ZoneInfo("UTC")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,55 @@
+"""Conversations against the dialogue controller (its services: `services` in tests/conftest.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bot.dialogue.controller import Controller, Outcome, Turn
+
+
+@dataclass
+class Chat:
+    """One conversation against the controller; keeps slots and events as Rasa would."""
+
+    controller: Controller
+    language: str = "en"
+    sender: str = "conv-test-1"
+    slots: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    turns: int = 0
+
+    def send(self, action: str, intent: str, text: str = "",
+             entities: list[dict[str, Any]] | None = None) -> Outcome:
+        self.turns += 1
+        self.events.append({"event": "user", "text": text or f"/{intent}",
+                            "timestamp": 1_700_000_000 + self.turns,
+                            "parse_data": {"intent": {"name": intent}}})
+        turn = Turn(self.sender, intent, text, self.language, entities or [],
+                    {"language": self.language, **self.slots}, list(self.events),
+                    message_id=f"m{self.turns}")
+        out = self.controller.run(action, turn)
+        self.slots.update(out.slots)
+        for reply in out.replies:
+            self.events.append({"event": "bot", "text": reply.text or reply.response,
+                                "timestamp": 1_700_000_000 + self.turns})
+        return out
+
+
+@pytest.fixture()
+def chat(services) -> Chat:
+    return Chat(Controller(services))
+
+
+def kinds(out: Outcome) -> list[str | None]:
+    return [(r.custom or {}).get("kind") for r in out.replies]
+
+
+def custom_of(out: Outcome, kind: str) -> dict[str, Any]:
+    return next(r.custom for r in out.replies if (r.custom or {}).get("kind") == kind)
+
+
+def text_of(out: Outcome) -> str:
+    return "\n".join(r.text for r in out.replies)

@@ -1,0 +1,250 @@
+"""Conversations through the dialogue controller on the real services (no Rasa here: the NLU's
+intent is given; tests/e2e run the same paths through the Rasa server)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.dialogue.controller import Controller
+from bot.dialogue.escalation import EscalationPolicy
+from bot.dialogue.messages import say
+from bot.dialogue.simulate import answer_message
+from rules.scoring import FamilyModel
+from rules.simulate import Operator, fault_error_code
+from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
+from tickets.database import reading
+from tickets.tables import Ticket
+
+PUMP = "P050-2019-00988"  # CUST-002, standard contract (P1 response 4 h, P3 24 h), Greece
+
+
+def tickets(services) -> list[Ticket]:
+    with reading(services.engine) as session:
+        return list(session.scalars(select(Ticket).order_by(Ticket.number)).all())
+
+
+def play_diagnosis(chat: Chat, operator: Operator, first) -> object:
+    """Answer questions like a customer until the diagnosis ends; returns the last outcome."""
+    out = first
+    for _ in range(15):
+        if chat.slots.get("awaiting") != "diagnosis":
+            return out
+        question = custom_of(out, "diagnosis_question")
+        reply = next(r for r in out.replies if (r.custom or {}).get("kind") ==
+                     "diagnosis_question")
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        message = answer_message(operator, question | {"observation_id":
+                                                       question["observation_id"]},
+                                 buttons, chat.language, typed=False)
+        if message.startswith("/provide_reading"):
+            choice = message.split('"choice":"')[1].split('"')[0]
+            out = chat.send("action_handle_answer", "provide_reading",
+                            entities=[{"entity": "choice", "value": choice}])
+        elif message.startswith("/"):
+            out = chat.send("action_handle_answer", message[1:])
+        else:
+            out = chat.send("action_handle_answer", "provide_reading", message)
+    raise AssertionError("the diagnosis did not end")
+
+
+def test_critical_code_gives_the_safety_instruction_first_then_a_p1_ticket(chat, services):
+    out = chat.send("action_start_diagnosis", "report_error_code", "my pump shows F004")
+    assert "safety" in kinds(out)
+    assert kinds(out).index("safety") < len(out.replies) - 1
+    assert chat.slots["awaiting"] == "asset"  # the ticket needs the machine's owner
+    out = chat.send("action_identify_asset", "identify_asset", PUMP)
+    ticket = custom_of(out, "ticket")
+    assert ticket["priority"] == "P1" and ticket["reason"] == "critical"
+    [stored] = tickets(services)
+    assert stored.number == ticket["ticket_number"]
+    assert (stored.priority, stored.serial, stored.escalation_reason) == ("P1", PUMP, "critical")
+    assert stored.conversation_id == chat.sender and stored.channel == "chat"
+    assert any(line["sender"] == "customer" and "F004" in line["text"]
+               for line in stored.transcript)
+    assert f"#{stored.number}" in text_of(out) and "4 h" in text_of(out)
+
+
+@pytest.mark.parametrize("language", ["de", "el"])
+def test_guided_diagnosis_ends_with_the_fault_remedy_parts_and_a_citation(services, language):
+    chat = Chat(Controller(services), language=language)
+    kb = services.diagnoser.kb
+    family = kb.families["centrifugal_process_pump"]
+    fault_id = next(f for f in family.faults.values()
+                    if not f.safety_critical and fault_error_code(family, f.id)
+                    and f.parts).id
+    operator = Operator(family, FamilyModel(family), fault_id)
+    code = fault_error_code(family, fault_id)
+    chat.send("action_identify_asset", "identify_asset", "P100-2021-00542")
+    out = chat.send("action_start_diagnosis", "report_error_code", f"Display: {code}")
+    out = play_diagnosis(chat, operator, out)
+    conclusion = custom_of(out, "diagnosis_conclusion")
+    assert conclusion["fault_id"] == fault_id
+    text = text_of(out)
+    fault = family.faults[fault_id]
+    assert fault.parts[0] in text or any(p in text for p in fault.parts)
+    assert chat.slots["citations"], "the manual section of the fault is cited"
+    assert chat.slots["citations"][0]["document"] in text
+    assert out.replies[-1].custom == {"kind": "feedback_request"}
+    assert say("did_this_help", language) == out.replies[-1].text
+    assert chat.slots["awaiting"] == "feedback"
+
+
+def test_manual_answer_cites_its_section_and_asks_whether_it_helped(chat):
+    out = chat.send("action_answer_manual", "ask_how_to",
+                    "how do I replace the mechanical seal of the pump?")
+    answer = custom_of(out, "manual_answer")
+    assert answer["document"] and answer["section_id"]
+    assert answer["document"] in text_of(out)
+    assert kinds(out)[-1] == "feedback_request"
+    out = chat.send("action_handle_answer", "affirm")
+    assert text_of(out) == say("glad_it_helped", "en")
+
+
+def test_that_did_not_help_twice_opens_a_ticket(chat, services):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    chat.send("action_answer_manual", "ask_how_to", "how to prime the pump")
+    out = chat.send("action_handle_answer", "deny")
+    assert "ticket" not in kinds(out)
+    chat.send("action_answer_manual", "ask_how_to", "how do I vent the pump casing")
+    out = chat.send("action_handle_answer", "deny")
+    assert custom_of(out, "ticket")["reason"] == "repeated_failure"
+    assert tickets(services)[0].citations, "the manual sections shown go with the ticket"
+
+
+def test_a_weak_manual_match_goes_to_an_engineer(services):
+    services.policy = EscalationPolicy(retrieval_min_score=1.01)
+    chat = Chat(Controller(services), language="fr")
+    out = chat.send("action_answer_manual", "ask_how_to", "comment régler le variateur ?")
+    assert text_of(out).startswith(say("manual_nothing", "fr"))
+    assert chat.slots["awaiting"] == "asset"
+    out = chat.send("action_identify_asset", "identify_asset", f"série {PUMP}")
+    ticket = custom_of(out, "ticket")
+    assert ticket["reason"] == "low_confidence"
+    [stored] = tickets(services)
+    assert (stored.type, stored.language) == ("question", "fr")
+
+
+def test_two_misunderstood_messages_in_a_row_escalate(chat, services):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_handle_fallback", "nlu_fallback", "qwrtz plkj")
+    assert "ticket" not in kinds(out)
+    assert out.replies[0].buttons[0].payload == "/talk_to_human"
+    out = chat.send("action_handle_fallback", "nlu_fallback", "zzzz xxxx")
+    assert custom_of(out, "ticket")["reason"] == "low_confidence"
+
+
+def test_asking_for_a_person_tells_the_contract_response_time_in_the_language(services):
+    chat = Chat(Controller(services), language="es")
+    out = chat.send("action_talk_to_human", "talk_to_human", "quiero hablar con una persona")
+    assert text_of(out) == say("ask_serial_for_ticket", "es")
+    out = chat.send("action_identify_asset", "identify_asset", "H37S-2022-01580")
+    ticket = custom_of(out, "ticket")
+    stored = tickets(services)[0]
+    customer = services.catalog.customers[stored.customer_id]
+    hours = services.service.tier(customer.tier)["response_time_h"][stored.priority]
+    assert ticket["ticket_number"] == stored.number
+    assert f"{hours} h" in text_of(out)
+    assert services.service.tier(customer.tier)["name"] in text_of(out)
+
+
+def test_ticket_status_lists_the_customers_own_tickets(chat, services):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    opened = custom_of(chat.send("action_book_visit", "book_service_visit",
+                                 "please send a technician next week"), "ticket")
+    assert opened["priority"] == "P4"
+    assert tickets(services)[0].type == "service_request"
+    out = chat.send("action_ticket_status", "ticket_status", "what's the status of my ticket?")
+    assert custom_of(out, "ticket_status")["ticket_numbers"] == [opened["ticket_number"]]
+    assert say("status_new", "en") in text_of(out)
+    other = Chat(Controller(chat.controller.s), sender="conv-other")
+    other.send("action_identify_asset", "identify_asset", "P100-2021-00542")  # CUST-001
+    out = other.send("action_ticket_status", "ticket_status",
+                     f"status of ticket {opened['ticket_number']}")
+    assert text_of(out) == say("ticket_status_none", "en")  # not this customer's ticket
+
+
+def test_an_unreachable_ticket_store_spools_the_escalation_and_files_it_later(
+        chat, services, tmp_path):
+    from sqlalchemy import create_engine
+
+    from db.migrate import upgrade
+    from tickets import spool
+
+    healthy = services.engine
+    broken_url = f"sqlite:///{tmp_path}/not-migrated.db"
+    services.engine = create_engine(broken_url)  # no tables: every write fails
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_urgent_safety", "urgent_safety", "smoke from the motor!")
+    assert kinds(out)[0] == "safety"
+    queued = custom_of(out, "ticket")
+    assert queued["reference"].startswith("Q-") and queued["priority"] == "P1"
+    assert len(spool.pending(services.spool_dir)) == 1
+    upgrade(broken_url)
+    filed = spool.drain(services.spool_dir, engine=services.engine, catalog=services.catalog,
+                        now=services.now())
+    assert filed == 1 and spool.pending(services.spool_dir) == []
+    assert spool.drain(services.spool_dir, engine=services.engine, catalog=services.catalog,
+                       now=services.now()) == 0
+    services.engine = healthy
+
+
+def test_readings_are_parsed_and_bad_units_explained(chat):
+    chat.send("action_identify_asset", "identify_asset", "P100-2021-00542")
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    "the pump is vibrating a lot")
+    for _ in range(10):
+        question = custom_of(out, "diagnosis_question")
+        if question["type"] == "number":
+            break
+        out = chat.send("action_handle_answer", "dont_know", "I don't know")
+        if chat.slots.get("awaiting") != "diagnosis":
+            pytest.skip("no numeric question on this path")
+    wrong = chat.send("action_handle_answer", "provide_reading", "12 kg")
+    assert wrong.replies[0].text.startswith("Sorry, I didn't get that answer.")
+    assert custom_of(wrong, "diagnosis_question")["observation_id"] == \
+        question["observation_id"]
+
+
+def test_service_data_answers(chat):
+    out = chat.send("action_answer_spare_part", "ask_spare_part",
+                    "price and stock of HCP-MS-050?")
+    assert custom_of(out, "spare_part")["part_numbers"] == ["HCP-MS-050"]
+    assert "290.00 EUR" in text_of(out)
+    out = chat.send("action_answer_maintenance", "ask_maintenance", "how often to grease?")
+    assert chat.slots["awaiting"] == "asset"
+    out = chat.send("action_identify_asset", "identify_asset", PUMP)
+    assert custom_of(out, "maintenance")["model"] == "HCP-50"
+    out = chat.send("action_answer_contract", "ask_contract", "is it under warranty?")
+    assert custom_of(out, "contract")["tier"] == "standard"
+    assert "2021-10-01" in text_of(out)  # 24 months from the 2019-10-01 installation
+    out = chat.send("action_answer_spare_part", "ask_spare_part", "I need a bearing set")
+    assert custom_of(out, "spare_part")["part_numbers"] == ["HCP-BRG-050"]
+    assert "10% off" in text_of(out)
+
+
+def test_over_long_messages_get_a_polite_answer_and_an_engineer_button(chat):
+    out = chat.send("action_message_too_long", "message_too_long", "",
+                    [{"entity": "length", "value": 20000}, {"entity": "limit", "value": 5000}])
+    assert "20000" in out.replies[0].text and "5000" in out.replies[0].text
+    assert out.replies[0].buttons[0].payload == "/talk_to_human"
+
+
+def test_a_message_in_another_language_gets_an_honest_answer_and_an_engineer(chat):
+    chat.language = "de"
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    "Questa pompa perde acqua dalla guarnizione, cosa devo fare?")
+    assert out.replies[0].text == say("unsupported_language", "de")
+    assert out.replies[0].buttons[0].payload == "/talk_to_human"
+    assert "diagnosis_session" not in chat.slots
+
+
+def test_a_misunderstood_answer_repeats_the_question_until_the_miss_limit(chat):
+    chat.send("action_identify_asset", "identify_asset", "P100-2021-00542")
+    out = chat.send("action_start_diagnosis", "report_error_code", "A022 on the display")
+    first = custom_of(out, "diagnosis_question")
+    out = chat.send("action_handle_fallback", "nlu_fallback", "hmm blorf")
+    assert out.replies[0].text.startswith("Sorry, I didn't get that answer.")
+    assert custom_of(out, "diagnosis_question")["observation_id"] == first["observation_id"]
+    out = chat.send("action_handle_fallback", "nlu_fallback", "zzzz qqqq")
+    assert custom_of(out, "ticket")["reason"] == "low_confidence"
