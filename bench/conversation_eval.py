@@ -224,9 +224,12 @@ def scenarios(data: dict[str, Any], rng: random.Random) -> list[Scenario]:
             for fault_id in rng.sample(faults, min(3, len(faults))):
                 out.append(Scenario(f"diagnosis:{family.file}", language, diagnosis(
                     family, fault_id, language, rng.choice(lang["code_report"]), rng), False))
-            code = next(c.code for c in family.error_codes.values() if c.severity == "critical")
-            out.append(Scenario(f"critical code:{family.file}", language, critical_code(
-                family, code, language, rng.choice(lang["code_report"])), True, critical=True))
+            code = next((c.code for c in family.error_codes.values()
+                         if family.severity_priority.get(c.severity) == "P1"), None)
+            if code:
+                out.append(Scenario(f"critical code:{family.file}", language, critical_code(
+                    family, code, language, rng.choice(lang["code_report"])), True,
+                    critical=True))
         for item in lang["urgent"]:
             out.append(Scenario(f"urgent:{item['hazard']}", language,
                                 urgent(item["text"], rng.choice(list(SERIALS))), True,
