@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.dialogue import answers, diagnosis_view
 from bot.dialogue.escalation import Escalation, EscalationPolicy, Signal
 from bot.dialogue.extract import Mentions, mentions, ticket_number
+from bot.dialogue.hazards import mentions_hazard
 from bot.dialogue.languages import unsupported_language
 from bot.dialogue.messages import language_or_default, say
 from bot.dialogue.replies import Button, Reply, intent_payload
@@ -93,6 +94,11 @@ class Controller:
         handler = getattr(self, action.removeprefix("action_"), None)
         if handler is None:
             raise ValueError(f"no dialogue handler for {action}")
+        if action not in ("action_urgent_safety", "action_message_too_long") and \
+                mentions_hazard(turn.text):
+            # Danger to people is never left to the intent classifier alone.
+            self.urgent_safety(turn, found, out)
+            return out
         if turn.text and not (found.serial or found.error_code or found.part_number) and \
                 unsupported_language(turn.text):
             out.say(Reply(say("unsupported_language", turn.language),

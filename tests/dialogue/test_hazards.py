@@ -1,0 +1,41 @@
+"""The safety net under the NLU: danger words in five languages, and no alarm for faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.hazards import mentions_hazard
+from tests.dialogue.conftest import custom_of, kinds
+
+
+@pytest.mark.parametrize("text", [
+    "smoke is coming from the drive cabinet",
+    "my colleague got an electric shock from the panel",
+    "Es brennt im Schaltschrank!",
+    "Ein Mitarbeiter ist verletzt und blutet",
+    "βγαίνουν σπίθες από τον πίνακα",
+    "ένας συνάδελφος λιποθύμησε δίπλα στον ψύκτη",
+    "il y a des flammes sur le moteur",
+    "un technicien s'est électrocuté",
+    "sale humo del cuadro eléctrico",
+    "huele a gas cerca del compresor",
+])
+def test_danger_is_recognised(text):
+    assert mentions_hazard(text)
+
+
+@pytest.mark.parametrize("text", [
+    "the bearing is hot and noisy", "small drip at the seal", "how do I bleed the air out",
+    "Die Pumpe ist laut", "la presión de descarga es 4,2 bar", "El agua sale caliente",
+    "η αντλία κάνει θόρυβο", "le compresseur ne démarre pas", "",
+])
+def test_faults_are_not_emergencies(text):
+    assert not mentions_hazard(text)
+
+
+def test_a_hazard_reported_under_another_intent_still_gets_safety_first_and_p1(chat):
+    chat.send("action_identify_asset", "identify_asset", "P050-2019-00988")
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    "the pump motor is smoking and sparking")
+    assert kinds(out)[0] == "safety"
+    assert custom_of(out, "ticket")["priority"] == "P1"
