@@ -13,7 +13,8 @@ import unicodedata
 _PATTERNS = {
     "en": r"\bsmok(e|ing)\b|\bfire\b|\bflames?\b|\bsparks?\b|\bsparking\b|burning smell"
           r"|smell(s|ing)? (of )?burn|\bburnt smell|electric(al)? shock|\bshock(ed)?\b"
-          r"|electrocut|\binjur|\bbleeding\b|\bis bleeding|\bunconscious|\bcollapsed\b|gas smell|smell(s)? of gas"
+          r"|electrocut|\binjur|\bbleeding\b|\bis bleeding|\bunconscious|\bcollapsed\b"
+          r"|gas smell|smell(s)? of gas"
           r"|refrigerant\b.*\bhiss|hissing\b.*\brefrigerant|\bspray(ing|s)?\b|\bspurt"
           r"|\bexplo(ded|sion|de)",
     "de": r"\brauch|\bfeuer\b|\bbrennt\b|\bflamme|\bfunken|brandgeruch|verbrannt"
