@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -25,16 +24,11 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
-from api.settings import Settings
+from bench.running import percentile, start_bench_system
 
 OUT = Path(__file__).resolve().parent / "out"
 GREETINGS = ["Hello", "Γεια σας", "Guten Morgen", "Bonjour", "Hola"]
 MISSES = ["qwpz xkcd", "zzvb plokm", "asdf jklö"]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def summary(values_ms: list[float]) -> str:
@@ -110,17 +104,7 @@ def main() -> int:
     supervisor = None
     rasa = args.rasa_url
     if not rasa:
-        from launcher.ports import free_port
-        from launcher.system import start_system
-
-        state = Path(tempfile.mkdtemp(prefix="bench-chat-"))
-        settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
-                            database_url=f"sqlite:///{state}/tickets.db",
-                            tracker_store_url=f"sqlite:///{state}/tracker.db",
-                            index_dir=state / "index")
-        print("starting the system (log:", state / "system.log", ")", file=sys.stderr)
-        supervisor = start_system(settings, open(state / "system.log", "w", buffering=1))
-        rasa = f"http://{settings.rasa_host}:{settings.rasa_port}"
+        supervisor, rasa = start_bench_system("bench-chat-")
     try:
         seq = sequential(rasa, args.turns)
         lines = ["| measurement | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|"]

@@ -26,7 +26,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -39,7 +38,8 @@ import httpx
 import yaml
 from tqdm import tqdm
 
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import PROJECT_ROOT
+from bench.running import percentile, start_bench_system
 from bot.dialogue.simulate import TYPED, answer_message
 from rules.loader import load_knowledge
 from rules.scoring import FamilyModel
@@ -270,11 +270,6 @@ def play(chat: Chat, scenario: Scenario) -> Result:
 
 
 # -- reports ------------------------------------------------------------------------------------
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
 def quality_tables(results: list[Result]) -> list[str]:
     lines = ["## Task success (one conversation at a time)", "",
              "| language | conversations | task success | turns to resolution (mean / max) |"
@@ -377,17 +372,7 @@ def main() -> int:
     supervisor = None
     rasa = args.rasa_url
     if not rasa:
-        from launcher.ports import free_port
-        from launcher.system import start_system
-
-        state = Path(tempfile.mkdtemp(prefix="bench-conversations-"))
-        settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
-                            database_url=f"sqlite:///{state}/tickets.db",
-                            tracker_store_url=f"sqlite:///{state}/tracker.db",
-                            index_dir=state / "index")
-        print("starting the system (log:", state / "system.log", ")", file=sys.stderr)
-        supervisor = start_system(settings, open(state / "system.log", "w", buffering=1))
-        rasa = f"http://{settings.rasa_host}:{settings.rasa_port}"
+        supervisor, rasa = start_bench_system("bench-conversations-")
     try:
         results: list[Result] = []
         with httpx.Client(timeout=60) as client:

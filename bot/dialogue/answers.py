@@ -6,13 +6,13 @@ from the translated catalogues (knowledge/i18n), English where a translation is 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import Any
 
 from bot.dialogue.messages import say
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo, PartInfo, ServiceData
+from bot.dialogue.text import fold
 
 Catalogues = dict[str, dict[str, dict[str, Any]]]  # language -> family -> catalogue
 
@@ -51,13 +51,8 @@ def maintenance_answer(asset: AssetInfo, language: str, *, service: ServiceData,
     return Reply("\n".join(lines), custom={"kind": "maintenance", "model": asset.model})
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def _words(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"\w{3,}", _fold(text))}
+    return {w[:5] for w in re.findall(r"\w{3,}", fold(text))}
 
 
 def match_parts(query: str, candidates: list[PartInfo], language: str,

@@ -30,6 +30,7 @@ from bot.dialogue.replies import Button, Reply, intent_payload
 from bot.dialogue.service import AssetInfo, ServiceData
 from db.diagnostics import SessionNotFoundError, create_session, get_session, save_session
 from rules.diagnosis import AnswerError, Diagnoser, DiagnosisState
+from rules.i18n import Texts
 from rules.symptoms import match_symptom
 from tickets import spool
 from tickets.catalog import Catalog
@@ -260,7 +261,6 @@ class Controller:
         self._diagnosis_outcome(turn, out, outcome, family, asset)
 
     def _code_title(self, family: str, code: str, language: str) -> str:
-        from rules.i18n import Texts
         fam = self.s.diagnoser.kb.families[family]
         return Texts(self.s.diagnoser.kb, fam, language).code_title(fam.error_codes[code])
 
@@ -374,7 +374,6 @@ class Controller:
                                                                turn.language))
 
     def _match_choice(self, text: str, obs: Any, state: DiagnosisState) -> str | None:
-        from rules.i18n import Texts
         texts = Texts(self.s.diagnoser.kb, self.s.diagnoser.kb.families[state.family],
                       state.language)
         folded = text.strip().casefold()
@@ -559,7 +558,6 @@ class Controller:
         if asset is not None:
             kb = self.s.diagnoser.kb
             fam = kb.families[asset.family]
-            from rules.i18n import Texts
             texts = Texts(kb, fam, turn.language)
             for cc_id in sorted(match_symptom(turn.text, fam, kb).critical):
                 actions.append(texts.critical_action(fam.critical[cc_id]))

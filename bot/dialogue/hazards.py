@@ -8,7 +8,8 @@ terms are listed: a hot bearing or a dripping seal is a fault, not an emergency.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.dialogue.text import fold
 
 _PATTERNS = {
     "en": r"\bsmok(e|ing)\b|\bfire\b|\bflames?\b|\bsparks?\b|\bsparking\b|burning smell"
@@ -38,14 +39,9 @@ _PATTERNS = {
 _HAZARD = re.compile("|".join(f"(?:{p})" for p in _PATTERNS.values()))
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def mentions_hazard(text: str) -> bool:
     """Whether the message speaks of a danger to people (any of the five languages).
 
     Written from general safety vocabulary; a few phrasings were added after the conversation
     evaluation (bench/data/conversations.yml) missed them, so its urgent figures flatter."""
-    return bool(text) and _HAZARD.search(_fold(text)) is not None
+    return bool(text) and _HAZARD.search(fold(text)) is not None

@@ -1,0 +1,32 @@
+"""Shared by the conversation benchmarks: the real system on free ports with a throw-away state
+folder (as `make run` starts it), and percentiles of latency samples."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from api.settings import Settings
+from launcher.supervisor import Supervisor
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def start_bench_system(prefix: str) -> tuple[Supervisor, str]:
+    """Start API and Rasa for a benchmark; returns the supervisor and Rasa's base URL."""
+    from launcher.ports import free_port
+    from launcher.system import start_system
+
+    state = Path(tempfile.mkdtemp(prefix=prefix))
+    settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
+                        database_url=f"sqlite:///{state}/tickets.db",
+                        tracker_store_url=f"sqlite:///{state}/tracker.db",
+                        index_dir=state / "index")
+    print("starting the system (log:", state / "system.log", ")", file=sys.stderr)
+    # Left open: the supervisor's reader threads write the children's output here until exit.
+    log = open(state / "system.log", "w", buffering=1)  # noqa: SIM115
+    return start_system(settings, log), f"http://{settings.rasa_host}:{settings.rasa_port}"
