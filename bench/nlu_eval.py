@@ -47,6 +47,7 @@ RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 OUT_DIR = ROOT / "bench" / "out"
 CV_CONFIGS = [
     ROOT / "bench" / "configs" / "current.yml",
+    ROOT / "bench" / "configs" / "diet_only.yml",
     ROOT / "bench" / "configs" / "word_only.yml",
 ]
 FALLBACK_INTENT = "nlu_fallback"
@@ -84,6 +85,7 @@ def parse_worker(model: str, test_path: str, out_path: str) -> None:
                     "predicted": ranking[0]["name"] if ranking else None,
                     "confidence": ranking[0]["confidence"] if ranking else 0.0,
                     "second": ranking[1]["confidence"] if len(ranking) > 1 else 0.0,
+                    "ranking": {r["name"]: r["confidence"] for r in ranking},
                     "gold_entities": [
                         [e["entity"], str(e.get("value"))] for e in message.get("entities") or []
                     ],

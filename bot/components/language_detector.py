@@ -10,27 +10,28 @@ import json
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.language import Detection, LanguageIdentifier, LanguageLexicon
+from bot.components.stored import StoredStateComponent
 
 logger = logging.getLogger(__name__)
 
 LANGUAGE_ENTITY = "language"
-LEXICON_FILE = "language_lexicon.json"
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
 )
-class LanguageDetector(GraphComponent, EntityExtractorMixin):
+class LanguageDetector(StoredStateComponent, EntityExtractorMixin):
+    STATE_FILE = "language_lexicon.json"
+    WITHOUT_STATE = "No language lexicon in the model; using the statistical detector only."
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -40,33 +41,18 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             "min_letters": 2,
         }
 
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        lexicon: Optional[LanguageLexicon] = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
+    def _use_state(self, state: Optional[LanguageLexicon]) -> None:
         self._identifier = LanguageIdentifier(
-            lexicon,
-            min_confidence=config["min_confidence"],
-            short_text_letters=config["short_text_letters"],
-            short_text_min_confidence=config["short_text_min_confidence"],
-            min_letters=config["min_letters"],
+            state,
+            min_confidence=self._config["min_confidence"],
+            short_text_letters=self._config["short_text_letters"],
+            short_text_min_confidence=self._config["short_text_min_confidence"],
+            min_letters=self._config["min_letters"],
         )
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
-        return cls(config, model_storage, resource)
+    def decode_state(cls, data: bytes, config: Dict[Text, Any]) -> LanguageLexicon:
+        return LanguageLexicon.from_dict(json.loads(data.decode("utf-8")))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = []
@@ -82,34 +68,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             "Language lexicon: %d phrases, %d words from %d examples",
             len(lexicon.phrases), len(lexicon.words), len(examples),
         )
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(
-                json.dumps(lexicon.to_dict(), ensure_ascii=False), encoding="utf-8"
-            )
-        self._identifier.lexicon = lexicon
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "LanguageDetector":
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
-            lexicon = LanguageLexicon.from_dict(data)
-        except (ValueError, FileNotFoundError):
-            logger.warning("No language lexicon in the model; using the statistical detector only.")
-            lexicon = None
-        return cls(config, model_storage, resource, lexicon)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        # The language is not a trainable entity: leave the training data untouched.
-        return training_data
+        return self.store_state(
+            lexicon, json.dumps(lexicon.to_dict(), ensure_ascii=False).encode("utf-8")
+        )
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
