@@ -364,6 +364,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true",
+                        help="only the load test, printed; the report file is left as it is")
     args = parser.parse_args()
     data = yaml.safe_load(DATA.read_text("utf-8"))
     rng = random.Random(args.seed)
@@ -374,12 +376,14 @@ def main() -> int:
     if not rasa:
         supervisor, rasa = start_bench_system("bench-conversations-")
     try:
-        results: list[Result] = []
-        with httpx.Client(timeout=60) as client:
-            for scenario in tqdm(all_scenarios, desc="conversations", unit="conv"):
-                results.append(play(Chat(client, rasa), scenario))
-        lines = ["# Conversation evaluation", "", *quality_tables(results), ""]
-        print("\n".join(lines))
+        lines = ["# Conversation evaluation", ""]
+        if not args.skip_quality:
+            results: list[Result] = []
+            with httpx.Client(timeout=60) as client:
+                for scenario in tqdm(all_scenarios, desc="conversations", unit="conv"):
+                    results.append(play(Chat(client, rasa), scenario))
+            lines += [*quality_tables(results), ""]
+            print("\n".join(lines))
         if not args.skip_load:
             lines += load_test(rasa, all_scenarios, args.clients, args.seconds, args.warmup,
                                args.seed)
@@ -387,6 +391,8 @@ def main() -> int:
     finally:
         if supervisor:
             supervisor.stop()
+    if args.skip_quality:
+        return 0
     OUT.mkdir(exist_ok=True)
     (OUT / "conversation_eval.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0

@@ -17,15 +17,18 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_bench_system(prefix: str) -> tuple[Supervisor, str]:
-    """Start API and Rasa for a benchmark; returns the supervisor and Rasa's base URL."""
+    """Start API and Rasa for a benchmark; returns the supervisor and Rasa's base URL.
+
+    State (tickets, trackers) is thrown away; the search index is `make run`'s own (var/index),
+    rebuilt only when its inputs changed (launcher/index.py), so repeated runs start in seconds.
+    """
     from launcher.ports import free_port
     from launcher.system import start_system
 
     state = Path(tempfile.mkdtemp(prefix=prefix))
     settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
                         database_url=f"sqlite:///{state}/tickets.db",
-                        tracker_store_url=f"sqlite:///{state}/tracker.db",
-                        index_dir=state / "index")
+                        tracker_store_url=f"sqlite:///{state}/tracker.db")
     print("starting the system (log:", state / "system.log", ")", file=sys.stderr)
     # Left open: the supervisor's reader threads write the children's output here until exit.
     log = open(state / "system.log", "w", buffering=1)  # noqa: SIM115

@@ -15,6 +15,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_speedups
 from bot.channels.validation import (
     DEFAULT_MAX_MESSAGE_CHARS,
     ChatRequestError,
@@ -23,6 +24,9 @@ from bot.channels.validation import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The channel is loaded by the Rasa server at start-up: the place to patch its hot spots.
+rasa_speedups.apply()
 
 
 def _language_of(text: str) -> Optional[str]:
