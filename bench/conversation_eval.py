@@ -6,7 +6,9 @@ Starts the system (as `make run` does, on free ports, with a throw-away state fo
 1. Quality, one conversation at a time, in en, el, de, fr, es: guided diagnosis from an error
    code (simulated operators answering from a fault's evidence, pressing buttons or typing),
    critical error codes, urgent safety reports (smoke, fire, burning smell, dangerous leak,
-   electric shock, injury), manual questions, spare parts, maintenance, contract, booking,
+   electric shock, injury; plus `urgent_unseen` and `urgent_unseen_2`, 7 per language each,
+   written after the hazard lexicon and reported apart), manual questions, spare parts,
+   maintenance, contract, booking,
    ticket status and requests for a person. Reports task success and turns to resolution per
    language and scenario, escalation precision and recall, and whether every critical scenario
    escalated as P1.
@@ -212,6 +214,12 @@ def booking_then_status(booking: str, status: str):
     return run
 
 
+# Urgent messages written after the hazard lexicon, each list reported apart (see
+# bot/dialogue/hazards.py for which of them were later used to extend it).
+UNSEEN = {"urgent_unseen": "urgent (unseen):", "urgent_unseen_2": "urgent (unseen 2):"}
+LOAD_HEADING = "## Turn latency"
+
+
 def scenarios(data: dict[str, Any], rng: random.Random) -> list[Scenario]:
     kb = load_knowledge(PROJECT_ROOT / "knowledge")
     out: list[Scenario] = []
@@ -234,6 +242,11 @@ def scenarios(data: dict[str, Any], rng: random.Random) -> list[Scenario]:
             out.append(Scenario(f"urgent:{item['hazard']}", language,
                                 urgent(item["text"], rng.choice(list(SERIALS))), True,
                                 critical=True))
+        for key, prefix in UNSEEN.items():
+            for item in lang.get(key, []):
+                out.append(Scenario(f"{prefix}{item['hazard']}", language,
+                                    urgent(item["text"], rng.choice(list(SERIALS))), True,
+                                    critical=True))
         for item in lang["manual"]:
             out.append(Scenario("manual", language, manual(item, language), False))
         for text in lang["human"]:
@@ -289,6 +302,12 @@ def quality_tables(results: list[Result]) -> list[str]:
             f"{statistics.mean(turns):.1f} / {max(turns)} | "
             f"{tp / predicted if predicted else 1:.2f} | {tp / expected if expected else 1:.2f} |"
             f" {p1}/{len(critical)} |")
+    for key, prefix in UNSEEN.items():
+        unseen = [r for r in results if r.scenario.startswith(prefix)]
+        if unseen:
+            lines += ["", f"`{key}` (urgent messages written after the hazard lexicon and the "
+                      f"NLU data): {sum(r.success for r in unseen)}/{len(unseen)} got the safety "
+                      f"instruction first and a P1 ticket."]
     lines += ["", "| scenario | " + " | ".join(LANGUAGES) + " |",
               "|---|" + "---|" * len(LANGUAGES)]
     names = sorted({r.scenario for r in results})
@@ -348,7 +367,7 @@ def load_test(rasa: str, all_scenarios: list[Scenario], clients: int, seconds: f
         thread.join(timeout=120)
     if not latencies:
         return ["no turns measured"]
-    return [f"## Turn latency, {clients} concurrent conversations (think time 2-5 s, "
+    return [f"{LOAD_HEADING}, {clients} concurrent conversations (think time 2-5 s, "
             f"{seconds:.0f} s after {warmup:.0f} s warm-up)", "",
             "| turns | turns/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|",
             f"| {len(latencies)} | {len(latencies) / seconds:.1f} | "
@@ -365,7 +384,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-quality", action="store_true",
-                        help="only the load test, printed; the report file is left as it is")
+                        help="only the load test; it replaces the load section of the report")
     args = parser.parse_args()
     data = yaml.safe_load(DATA.read_text("utf-8"))
     rng = random.Random(args.seed)
@@ -391,10 +410,13 @@ def main() -> int:
     finally:
         if supervisor:
             supervisor.stop()
-    if args.skip_quality:
-        return 0
+    report = OUT / "conversation_eval.md"
+    if args.skip_quality and report.exists():
+        # Keep the quality tables of the last full run; only the load section is new.
+        kept = report.read_text(encoding="utf-8").split(LOAD_HEADING)[0].rstrip("\n")
+        lines = [kept, "", *lines[2:]]
     OUT.mkdir(exist_ok=True)
-    (OUT / "conversation_eval.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 
