@@ -3,9 +3,10 @@
 After every custom action, `RemoteAction._validate_action_result` calls
 `jsonschema.validate(response, schema)`. `jsonschema.validate` first checks the *schema* against
 its meta-schema, and Rasa's events schema is large: under 20 concurrent conversations a py-spy
-profile of the Rasa server put a third of its CPU time there (README, "Turn latency"). Here the
-schema is checked once and its validator kept; every action response is still validated against
-the same schema, and an invalid one still raises the same error through Rasa's own method.
+profile of the Rasa server put a third of its CPU time there (README, "Evaluation and turn
+latency"). Here the schema is checked once and its validator kept; every action response is
+still validated against the same schema, and an invalid one still raises the same error through
+Rasa's own method.
 
 Applied when the REST channel is imported (bot/channels/rest.py), i.e. in `make run`, the
 end-to-end tests and the benchmarks. A Rasa without the method is left alone.

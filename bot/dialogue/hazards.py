@@ -85,5 +85,6 @@ def mentions_hazard(text: str) -> bool:
     Written from general safety vocabulary. Some phrasings were added after the conversation
     evaluation (bench/data/conversations.yml) missed them - its `urgent` list, then its
     `urgent_unseen` list, whose misses were generalised into the kinds above - so those figures
-    flatter; `urgent_unseen_2` was written after this and never used for tuning."""
+    flatter. `urgent_unseen_2` was written after this and not used for tuning: 33/35 at first;
+    one Greek miss showed that patterns with a final sigma never matched (fixed, now 34/35)."""
     return bool(text) and _HAZARD.search(fold(text)) is not None
