@@ -305,8 +305,9 @@ def quality_tables(results: list[Result]) -> list[str]:
     for key, prefix in UNSEEN.items():
         unseen = [r for r in results if r.scenario.startswith(prefix)]
         if unseen:
-            lines += ["", f"`{key}` (urgent messages written after the hazard lexicon and the "
-                      f"NLU data): {sum(r.success for r in unseen)}/{len(unseen)} got the safety "
+            lines += ["", f"`{key}` (urgent messages written after the hazard lexicon; its "
+                      f"first misses were later used to extend it, see bot/dialogue/hazards.py): "
+                      f"{sum(r.success for r in unseen)}/{len(unseen)} got the safety "
                       f"instruction first and a P1 ticket."]
     lines += ["", "| scenario | " + " | ".join(LANGUAGES) + " |",
               "|---|" + "---|" * len(LANGUAGES)]

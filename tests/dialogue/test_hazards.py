@@ -29,6 +29,8 @@ from tests.dialogue.conftest import custom_of, kinds
     "el manguito reventó y hay un operario mareado",
     "smells like melted insulation near the starter",
     "Not-Aus funktioniert nicht, die Pumpe läuft weiter",
+    "a piece of the impeller flew off and went through the guard",
+    "une pièce s'est détachée du carter et a volé à travers l'atelier",
 ])
 def test_danger_is_recognised(text):
     assert mentions_hazard(text)
@@ -41,6 +43,7 @@ def test_danger_is_recognised(text):
     # fault words that look alarming out of context
     "crackling noise from the pump at the suction side", "la HSC-AF-075 est en rupture ?",
     "the display is not responding", "the pump handles sulphuric acid, which seal do I need?",
+    "the belt came off the pulley", "vous avez des pièces détachées pour la HCP-150 ?",
 ])
 def test_faults_are_not_emergencies(text):
     assert not mentions_hazard(text)
