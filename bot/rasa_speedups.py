@@ -23,7 +23,6 @@ _MARK = "_helios_cached_validator"
 def apply() -> bool:
     """Patch RemoteAction once; returns whether the patch is in place."""
     try:
-        from jsonschema.exceptions import best_match
         from jsonschema.validators import validator_for
         from rasa.core.actions.action import RemoteAction
     except ImportError:  # pragma: no cover - not in a Rasa process
@@ -40,7 +39,7 @@ def apply() -> bool:
     validator = validator_class(schema)
 
     def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
-        if best_match(validator.iter_errors(result)) is None:
+        if validator.is_valid(result):
             return True
         return original(self, result)  # raises Rasa's ValidationError, message and all
 

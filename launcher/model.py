@@ -17,10 +17,11 @@ logger = logging.getLogger(__name__)
 RASA_ENV = PROJECT_ROOT / ".venv-rasa"
 RASA_BIN = RASA_ENV / "bin" / "rasa"
 
-# Everything a trained model depends on: data, domain, pipeline, custom NLU components, and the
-# exact Rasa environment.
+# Everything a trained model depends on: data, domain, pipeline, custom NLU components (and the
+# text folding the n-gram intent model shares with the dialogue), and the exact Rasa environment.
 MODEL_INPUTS = (
-    "config.yml", "bot/domain.yml", "bot/data", "bot/components", "bot/requirements-rasa.lock",
+    "config.yml", "bot/domain.yml", "bot/data", "bot/components", "bot/dialogue/text.py",
+    "bot/requirements-rasa.lock",
 )
 INPUT_SUFFIXES = {".yml", ".yaml", ".py", ".json", ".txt", ".md"}
 

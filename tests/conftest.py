@@ -20,6 +20,7 @@ from retrieval.store import build_index
 from tickets.catalog import default_catalog
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PY = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 Why beside DIET: with about a thousand examples per language, a regularised linear model on
 TF-IDF n-grams generalises better to unseen phrasings than a neural classifier trained from
 scratch (bench/out/nlu_eval.md compares them on the same held-out split), trains in seconds and
-classifies in well under a millisecond. Text is folded (lower case, accents and Greek final sigma
-removed) because customers type "Πως"/"Πώς", "Pumpe lauft"/"läuft" interchangeably.
+classifies in well under a millisecond. Text is folded with the dialogue's own `fold` (case,
+accents and the Greek final sigma) because customers type "Πως"/"Πώς", "lauft"/"läuft" alike.
 
 Plain scikit-learn: no Rasa import, so it is tested and benchmarked on its own.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,11 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-
-def fold(text: str) -> str:
-    """Lower case without diacritics; Greek final sigma as sigma."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ς", "σ")
+from bot.dialogue.text import fold
 
 
 class NgramIntentModel:

@@ -10,9 +10,7 @@ import textwrap
 
 from api.settings import PROJECT_ROOT
 from launcher.model import rasa_env
-from tests.conftest import requires_rasa_env
-
-RASA_PY = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+from tests.conftest import RASA_PY, requires_rasa_env
 
 
 def run_in_rasa_env(code: str) -> dict:
