@@ -104,7 +104,7 @@ class TicketPublic(BaseModel):
     allowed_transitions: list[Status]
     priority: Priority
     type: TicketType
-    customer_id: str
+    customer_id: str | None  # None: reported before the customer was identified
     contract_tier: str
     site_id: str | None
     serial: str | None

@@ -82,6 +82,18 @@ class Catalog:
             raise UnknownReferenceError("customer_id", customer_id,
                                         f"unknown customer {customer_id!r}") from None
 
+    def customer_or_unidentified(self, customer_id: str | None) -> Customer:
+        return self.unidentified() if customer_id is None else self.customer(customer_id)
+
+    def unidentified(self) -> Customer:
+        """Whom a ticket belongs to before the customer is known (an emergency reported before
+        anyone gave the machine's serial): the contract with the fastest P1 response, on a 24/7
+        clock in UTC, so that no emergency waits for its contract to be found."""
+        tier = min(self.tiers.values(), key=lambda t: (t.response_h.get("P1", float("inf")),
+                                                       t.clock != "calendar_hours"))
+        return Customer(customer_id="", name="", country="", language="en", tier=tier.tier_id,
+                        sites={}, assets={})
+
     def error_severity(self, family: str | None, code: str) -> str | None:
         families = [family] if family else list(self.families)
         for name in families:

@@ -35,7 +35,7 @@ class Actor:
 
 @dataclass(frozen=True)
 class NewTicket:
-    customer_id: str
+    customer_id: str | None  # None: not known yet (an emergency before the serial was given)
     subject: str
     description: str
     type: str
@@ -57,7 +57,7 @@ class NewTicket:
 def build_ticket(new: NewTicket, *, catalog: Catalog, created_by: str,
                  now: datetime) -> dict[str, Any]:
     """The column values of a new ticket; raises UnknownReferenceError for unknown ids."""
-    customer = catalog.customer(new.customer_id)
+    customer = catalog.customer_or_unidentified(new.customer_id)
     model = family = None
     site_id = new.site_id
     if new.site_id is not None and new.site_id not in customer.sites:
@@ -87,7 +87,7 @@ def build_ticket(new: NewTicket, *, catalog: Catalog, created_by: str,
                         created_at=now)
     return {
         "id": str(uuid.uuid4()), "status": "new", "priority": priority, "type": new.type,
-        "customer_id": customer.customer_id, "site_id": site_id, "serial": new.serial,
+        "customer_id": new.customer_id, "site_id": site_id, "serial": new.serial,
         "model": model, "family": family, "language": new.language or customer.language,
         "channel": new.channel, "conversation_id": new.conversation_id,
         "subject": new.subject, "description": new.description,
@@ -128,7 +128,8 @@ def _pause_changes(current: dict[str, Any], status: str, *, catalog: Catalog,
         return {"sla_paused_at": now}
     if not was or will or paused_at is None:
         return {}
-    clock = sla.site_clock(catalog=catalog, customer=catalog.customer(current["customer_id"]),
+    customer = catalog.customer_or_unidentified(current["customer_id"])
+    clock = sla.site_clock(catalog=catalog, customer=customer,
                            site_id=current.get("site_id"))
     paused = sla.paused_time(clock, paused_at=paused_at, resumed_at=now)
     changes: dict[str, Any] = {
@@ -179,7 +180,7 @@ def plan_update(current: dict[str, Any], *, status: str | None = None,
         if priority not in PRIORITIES:
             raise ValueError(f"unknown priority {priority!r}")
         changes["priority"] = priority
-        customer = catalog.customer(current["customer_id"])
+        customer = catalog.customer_or_unidentified(current["customer_id"])
         paused = timedelta(seconds={**current, **changes}.get("sla_paused_seconds") or 0)
         due = sla.deadlines(catalog=catalog, customer=customer, site_id=current.get("site_id"),
                             priority=priority, created_at=current["created_at"], paused=paused,

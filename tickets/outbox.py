@@ -23,7 +23,7 @@ from tickets.database import reading, writing
 from tickets.tables import OutboxEvent, Ticket
 
 logger = logging.getLogger(__name__)
-EVENT_TYPES = ("ticket.created", "ticket.escalated", "ticket.sla_breached")
+EVENT_TYPES = ("ticket.created", "ticket.escalated", "ticket.reported", "ticket.sla_breached")
 
 
 @dataclass(frozen=True)

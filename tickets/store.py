@@ -19,7 +19,12 @@ from tickets import domain, workflow
 from tickets.catalog import Catalog
 from tickets.database import reading, writing
 from tickets.domain import Actor, NewTicket
-from tickets.errors import IdempotencyMismatchError, StaleVersionError, TicketNotFoundError
+from tickets.errors import (
+    IdempotencyMismatchError,
+    StaleVersionError,
+    TicketNotFoundError,
+    UnknownReferenceError,
+)
 from tickets.outbox import enqueue
 from tickets.tables import Ticket
 
@@ -160,7 +165,7 @@ def current_ticket(session: Session, ticket_id: str, viewer: Actor, *,
     return ticket
 
 
-def _values(ticket: Ticket) -> dict[str, Any]:
+def values(ticket: Ticket) -> dict[str, Any]:
     return {column.key: getattr(ticket, column.key) for column in Ticket.__table__.columns}
 
 
@@ -188,7 +193,7 @@ def update_ticket(engine: Engine, *, ticket_id: str, viewer: Actor, catalog: Cat
             if expected_version is not None and ticket.version != expected_version:
                 raise StaleVersionError(expected_version, ticket.version)
             old_priority = ticket.priority
-            changes = domain.plan_update(_values(ticket), status=status, assignee=assignee,
+            changes = domain.plan_update(values(ticket), status=status, assignee=assignee,
                                          unassign=unassign, priority=priority, catalog=catalog,
                                          now=now)
             if not apply_changes(session, ticket=ticket, changes=changes, now=now):
@@ -201,6 +206,30 @@ def update_ticket(engine: Engine, *, ticket_id: str, viewer: Actor, catalog: Cat
                 enqueue(session, event_type="ticket.escalated", ticket=ticket, now=now)
             return ticket
     raise StaleVersionError(expected_version or 0, -1)
+
+
+def identify_customer(engine: Engine, *, ticket_id: str, serial: str, viewer: Actor,
+                      catalog: Catalog, now: datetime) -> Ticket:
+    """Give a ticket opened before its customer was known (customer_id NULL) the customer,
+    site and machine of `serial`. Its deadlines stay: they were set on the fastest contract,
+    which no customer's contract undercuts. A ticket that has a customer already is left as
+    it is (a retried message, or a second serial)."""
+    for _ in range(MAX_CAS_RETRIES):
+        with writing(engine) as session:
+            ticket = current_ticket(session, ticket_id, viewer, lock=True)
+            if ticket.customer_id is not None:
+                return ticket
+            owner = next((c for c in catalog.customers.values() if serial in c.assets), None)
+            if owner is None:
+                raise UnknownReferenceError("serial", serial,
+                                                   f"no customer has asset {serial!r}")
+            asset = owner.assets[serial]
+            changes = {"customer_id": owner.customer_id, "serial": serial,
+                       "site_id": asset.site_id, "model": asset.model, "family": asset.family}
+            if apply_changes(session, ticket=ticket, changes=changes, now=now):
+                session.expire(ticket)
+                return current_ticket(session, ticket_id, viewer)
+    raise StaleVersionError(0, -1)
 
 
 def open_statuses() -> tuple[str, ...]:

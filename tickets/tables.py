@@ -53,7 +53,7 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     priority: Mapped[str] = mapped_column(String(2), index=True)
     type: Mapped[str] = mapped_column(String(20))
-    customer_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str | None] = mapped_column(String(40))  # None: not identified yet
     site_id: Mapped[str | None] = mapped_column(String(40))
     serial: Mapped[str | None] = mapped_column(String(60))
     model: Mapped[str | None] = mapped_column(String(40))
