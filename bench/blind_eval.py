@@ -242,8 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     name = f"blind_{args.set}" + (f"_{args.label}" if args.label else "")
     OUT.mkdir(exist_ok=True)
     source = str(folder.relative_to(HERE.parent))
-    text = report(results, f"Blind routing evaluation ({args.set}{', ' + args.label if args.label else ''})",
-                  source)
+    title = f"Blind routing evaluation ({args.set}" + (f", {args.label})" if args.label else ")")
+    text = report(results, title, source)
     (OUT / f"{name}.md").write_text(text, encoding="utf-8")
     if args.set == "validation":  # the evaluation set is counted, never studied
         with (OUT / f"{name}.jsonl").open("w", encoding="utf-8") as fh:

@@ -32,6 +32,12 @@ TYPO_WEIGHT = 0.6
 # Weight of the symptom -> fault sections score in the convex fusion: half that of a named
 # code or part number (an id names its section; a symptom only points to candidate faults).
 SYMPTOM_WEIGHT = 0.25
+# "How do I ..." wants a procedure: overviews, data tables and the schedule (the last part of
+# the section id) weigh this much in such a search, so a model table that names the model asked
+# about no longer outranks the task's own section.
+REFERENCE_SECTIONS = frozenset({"about", "models", "ranges", "codes", "maintenance", "parts",
+                                "troubleshooting"})
+REFERENCE_WEIGHT = 0.5
 FLAT_SCORE_ALL = 20_000  # below this many chunks every chunk is scored (exact ranks)
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 # Knowledge-pack identifiers a query may name: error codes (E101, F004, AL140, A023), part
@@ -119,6 +125,8 @@ class Searcher:
                 if topic in fault_ids:
                     weight = 1.0 if chunk.section_id.endswith("." + topic) else 0.5
                     self._fault_rows.setdefault(topic, []).append((row, weight))
+        self._reference = np.array([c.section_id.rsplit(".", 1)[-1] in REFERENCE_SECTIONS
+                                    for c in chunks], dtype=bool)
         self.families = sorted({c.family for c in chunks if c.family})
         self.models = sorted({m for c in chunks for m in c.models})
         self._groups: dict[tuple[str, str], list[int]] = {}
@@ -240,9 +248,11 @@ class Searcher:
 
     # -- search --------------------------------------------------------------------------
     def search(self, query: str, *, language: str | None = None, family: str | None = None,
-               model: str | None = None, k: int = 5, mode: str = "hybrid") -> SearchResult:
+               model: str | None = None, k: int = 5, mode: str = "hybrid",
+               procedures: bool = False) -> SearchResult:
         """Top-k sections for the query; `language` is the reader's language (detected from
-        the query when not given)."""
+        the query when not given); `procedures` ranks procedure and remedy sections above
+        overviews, tables and schedules (a "how do I" question)."""
         if mode not in MODES:
             raise ValueError(f"unknown mode '{mode}' (choose one of {MODES})")
         self.validate(language, family, model)
@@ -269,6 +279,8 @@ class Searcher:
             topics = self._topic_scores(query)
             symptoms = self._symptom_scores(symptom.faults) if symptom is not None else None
         fused = self._fuse(dense, lexical, topics, mask, symptoms)
+        if procedures:
+            fused = np.where(self._reference, fused * REFERENCE_WEIGHT, fused)
         hits = self._collapse(fused, k, query_language)
         return SearchResult(hits=hits, query_language=query_language,
                             expanded_with=expansion.matched)

@@ -38,10 +38,12 @@ def turn_from(tracker: Tracker) -> Turn:
     if not message_id:
         user_events = [e for e in tracker.events if e.get("event") == "user"]
         message_id = str(user_events[-1].get("timestamp", "")) if user_events else "0"
+    ranking = [(str(r.get("name")), float(r.get("confidence") or 0.0))
+               for r in latest.get("intent_ranking") or [] if r.get("name")]
     return Turn(sender=tracker.sender_id, intent=intent, text=text,
                 language=str(tracker.get_slot("language") or "en"),
                 entities=list(latest.get("entities") or []), slots=dict(tracker.slots),
-                events=list(tracker.events), message_id=message_id)
+                events=list(tracker.events), message_id=message_id, ranking=ranking)
 
 
 def _handoff(turn: Turn, cursor: int) -> tuple[bool, list[Any]]:

@@ -5,16 +5,20 @@ from the translated catalogues (knowledge/i18n), English where a translation is 
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Any
 
+from bot.dialogue.extract import strip_ids
 from bot.dialogue.messages import say
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo, PartInfo, ServiceData
 from bot.dialogue.text import fold
 
 Catalogues = dict[str, dict[str, dict[str, Any]]]  # language -> family -> catalogue
+# Another part is shown as a close alternative when it matches at least this share as well.
+ALTERNATIVE_SHARE = 0.6
 
 
 def _translated(catalogues: Catalogues, language: str, family: str, section: str, key: str,
@@ -51,26 +55,69 @@ def maintenance_answer(asset: AssetInfo, language: str, *, service: ServiceData,
     return Reply("\n".join(lines), custom={"kind": "maintenance", "model": asset.model})
 
 
-def _words(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"\w{3,}", fold(text))}
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]{3,}|\d+(?:[.,]\d+)?", fold(text))
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f" {word} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+def _similar(asked: str, name_word: str) -> float:
+    """How well a word of the question names a word of a part name: the same stem (five
+    letters absorb plurals and most inflection), one inside the other (German compounds:
+    "Ölfilter" in "Ölfilterpatrone"), or most of their letter triples shared (typos, Greek
+    endings)."""
+    if asked.isdigit() or name_word.isdigit():
+        return 1.0 if asked == name_word else 0.0
+    if asked[:5] == name_word[:5]:
+        return 1.0
+    if min(len(asked), len(name_word)) >= 5 and (asked in name_word or name_word in asked):
+        return 0.8
+    a, b = _trigrams(asked), _trigrams(name_word)
+    dice = 2 * len(a & b) / (len(a) + len(b))
+    return dice if dice >= 0.55 else 0.0
 
 
 def match_parts(query: str, candidates: list[PartInfo], language: str,
-                catalogues: Catalogues) -> list[PartInfo]:
-    """Parts whose name (English or in the customer's language) shares words with the query,
-    best first; prefixes of five letters absorb plurals and most inflection."""
-    asked = _words(query)
+                catalogues: Catalogues) -> list[tuple[float, PartInfo]]:
+    """Parts scored by how well their names (in the customer's language and in English) match
+    the words asked, best first. Words that many part names share ("kit", "set", "valve")
+    count less than the words that tell parts apart; a number in the question (8 or 10 bar)
+    must be the part's number, and one that contradicts it counts against the part."""
+    asked = [w for w in _words(query) if len(w) >= 3 or w.isdigit()]
+    names = {}
+    for part in candidates:
+        translated = _translated(catalogues, language, part.family, "parts", part.part_no,
+                                 "name", part.name)
+        names[part.part_no] = set(_words(translated)) | set(_words(part.name))
+    if not asked or not names:
+        return []
+    df: dict[str, int] = {}
+    for words in names.values():
+        for word in words:
+            df[word] = df.get(word, 0) + 1
+    total = len(names)
     scored = []
     for part in candidates:
-        name = _translated(catalogues, language, part.family, "parts", part.part_no, "name",
-                           part.name)
-        overlap = len(asked & (_words(name) | _words(part.name)))
-        if overlap:
-            scored.append((overlap, part))
-    if not scored:
-        return []
-    best = max(score for score, _ in scored)
-    return [part for score, part in scored if score == best]
+        words = names[part.part_no]
+        score = 0.0
+        for q in asked:
+            best, weight = 0.0, 0.0
+            for w in words:
+                sim = _similar(q, w)
+                if sim > best:
+                    best, weight = sim, math.log(1 + total / df[w])
+            score += best * weight
+        numbers = {w for w in words if w.isdigit()}
+        asked_numbers = {q for q in asked if q.isdigit()}
+        if numbers and asked_numbers and not numbers & asked_numbers:
+            score *= 0.5
+        if score > 0:
+            scored.append((score, part))
+    scored.sort(key=lambda pair: -pair[0])
+    return scored
 
 
 def part_answer(part: PartInfo, language: str, *, service: ServiceData,
@@ -100,18 +147,26 @@ def part_answer(part: PartInfo, language: str, *, service: ServiceData,
 def spare_part_answer(query: str, language: str, *, service: ServiceData,
                       catalogues: Catalogues, part_number: str | None,
                       asset: AssetInfo | None) -> Reply | None:
-    """The answer about a named part or parts matched by name; None when nothing matches."""
+    """The part asked about first, then up to two close alternatives, labelled as such; None
+    when nothing matches. Parts that fit the customer's machine are the ones considered."""
     if part_number and part_number in service.parts:
         parts = [service.parts[part_number]]
     else:
         pool = service.parts_for(model=asset.model) if asset else list(service.parts.values())
-        parts = match_parts(query, pool, language, catalogues)[:4]
-    if not parts:
-        return None
-    text = "\n".join(part_answer(p, language, service=service, catalogues=catalogues,
-                                 asset=asset) for p in parts)
-    return Reply(text, custom={"kind": "spare_part",
-                               "part_numbers": [p.part_no for p in parts]})
+        scored = match_parts(strip_ids(query), pool, language, catalogues)
+        if not scored:
+            return None
+        best = scored[0][0]
+        parts = [scored[0][1]] + [p for score, p in scored[1:3]
+                                  if score >= ALTERNATIVE_SHARE * best]
+    lines = [part_answer(parts[0], language, service=service, catalogues=catalogues,
+                         asset=asset)]
+    if len(parts) > 1:
+        lines.append(say("part_alternatives", language))
+        lines += [part_answer(p, language, service=service, catalogues=catalogues, asset=asset)
+                  for p in parts[1:]]
+    return Reply("\n".join(lines), custom={"kind": "spare_part",
+                                           "part_numbers": [p.part_no for p in parts]})
 
 
 def contract_answer(asset: AssetInfo, language: str, *, service: ServiceData,

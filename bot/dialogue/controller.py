@@ -22,12 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dialogue import answers, diagnosis_view
 from bot.dialogue.escalation import Escalation, EscalationPolicy, Signal
-from bot.dialogue.extract import Mentions, mentions, ticket_number
-from bot.dialogue.hazards import mentions_hazard
-from bot.dialogue.languages import unsupported_language
+from bot.dialogue.extract import Mentions, mentions, strip_ids, ticket_number
 from bot.dialogue.messages import language_or_default, say
 from bot.dialogue.replies import Button, Reply, intent_payload
 from bot.dialogue.service import AssetInfo, ServiceData
+from bot.triage.triage import Route, Triage, default_triage
 from db.diagnostics import SessionNotFoundError, create_session, get_session, save_session
 from rules.diagnosis import AnswerError, Diagnoser, DiagnosisState
 from rules.i18n import Texts
@@ -35,12 +34,23 @@ from rules.symptoms import match_symptom
 from tickets import spool
 from tickets.catalog import Catalog
 from tickets.domain import Actor, NewTicket
-from tickets.store import TicketFilter, create_ticket, list_tickets
+from tickets.errors import TicketNotFoundError, UnknownReferenceError
+from tickets.incidents import add_report, open_incident
+from tickets.store import TicketFilter, create_ticket, identify_customer, list_tickets
 
 logger = logging.getLogger(__name__)
 
 ASSISTANT = spool.ASSISTANT
 FEEDBACK_INTENTS = ("affirm", "deny")
+# What a message that also names its machine may ask, and the handler that answers it.
+QUESTION_HANDLERS = {
+    "ask_how_to": "answer_manual", "ask_spare_part": "answer_spare_part",
+    "ask_maintenance": "answer_maintenance", "ask_contract": "answer_contract",
+    "report_problem": "start_diagnosis", "report_error_code": "start_diagnosis",
+    "book_service_visit": "book_visit", "ticket_status": "ticket_status",
+    "talk_to_human": "talk_to_human",
+}
+QUESTION_MIN_CONFIDENCE = 0.1
 OPEN = ("new", "triaged", "assigned", "in_progress", "waiting_customer")
 
 
@@ -56,6 +66,7 @@ class Turn:
     slots: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     message_id: str = ""  # stable per user message: the idempotency of its escalation
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # NLU's intents, best first
 
     def slot(self, name: str, default: Any = None) -> Any:
         value = self.slots.get(name)
@@ -80,6 +91,7 @@ class Services:
     policy: EscalationPolicy
     spool_dir: Path
     searcher: Callable[[], Any] | None = None  # loads the index; raises when none is built
+    triage: Triage | None = None  # None: the one trained from bot/data (default_triage)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("UTC")))
 
 
@@ -95,18 +107,64 @@ class Controller:
         handler = getattr(self, action.removeprefix("action_"), None)
         if handler is None:
             raise ValueError(f"no dialogue handler for {action}")
-        if action not in ("action_urgent_safety", "action_message_too_long") and \
-                mentions_hazard(turn.text):
-            # Danger to people is never left to the intent classifier alone.
-            self.urgent_safety(turn, found, out)
+        if action == "action_message_too_long":
+            handler(turn, found, out)
             return out
-        if turn.text and not (found.serial or found.error_code or found.part_number) and \
-                unsupported_language(turn.text):
+        if turn.slot("awaiting") == "safety_check" and self._safety_answer(turn, out):
+            return out
+        verdict = self._triage().route(
+            turn.text, intent=turn.intent, awaiting=turn.slot("awaiting"),
+            has_id=bool(found.serial or found.model or found.error_code or found.part_number))
+        route = verdict.route
+        if action == "action_urgent_safety" and route is not Route.DANGER:
+            # NLU hears danger where the triage does not: ask rather than guess either way.
+            route = Route.SAFETY_CHECK
+        if route is Route.DANGER:
+            self.urgent_safety(turn, found, out)
+        elif route is Route.SAFETY_CHECK:
+            out.say(Reply(say("safety_check_question", turn.language),
+                          [Button(say("button_yes", turn.language), intent_payload("affirm")),
+                           Button(say("button_no", turn.language), intent_payload("deny"))],
+                          custom={"kind": "safety_check"}))
+            out.slots.update(awaiting="safety_check", pending={
+                "task": "safety_check", "action": action, "intent": turn.intent,
+                "text": turn.text, "message_id": turn.message_id,
+                "awaiting": turn.slot("awaiting"), "pending": turn.slot("pending")})
+        elif route is Route.OUT_OF_DOMAIN:
+            self.out_of_scope(turn, found, out)
+        elif route is Route.UNSUPPORTED_LANGUAGE:
             out.say(Reply(say("unsupported_language", turn.language),
                           [self._engineer_button(turn)]))
-            return out
-        handler(turn, found, out)
+        else:
+            handler(turn, found, out)
         return out
+
+    def _triage(self) -> Triage:
+        return self.s.triage or default_triage()
+
+    def _safety_answer(self, turn: Turn, out: Outcome) -> bool:
+        """The answer to "is anyone in danger right now?": yes -> the danger path with the
+        message that raised the question; no -> that message's own flow. Anything else is a new
+        message, and the question is dropped."""
+        pending = turn.slot("pending") or {}
+        out.slots.update(awaiting=pending.get("awaiting"), pending=pending.get("pending"))
+        turn.slots.update(awaiting=pending.get("awaiting"), pending=pending.get("pending"))
+        if turn.intent not in FEEDBACK_INTENTS or pending.get("task") != "safety_check":
+            return False
+        original = Turn(turn.sender, str(pending.get("intent") or ""),
+                        str(pending.get("text") or ""), turn.language, [], turn.slots,
+                        turn.events, str(pending.get("message_id") or turn.message_id))
+        found = mentions(original.text)
+        if turn.intent == "affirm":
+            self.urgent_safety(original, found, out)
+            return True
+        action = str(pending.get("action") or "")
+        handler = getattr(self, action.removeprefix("action_"), None)
+        if handler is None or action == "action_urgent_safety":
+            out.say(say("how_can_i_help", turn.language))
+        else:
+            handler(original, found, out)
+        return True
 
     # -- machine identification ------------------------------------------------------------
     def _asset(self, turn: Turn, found: Mentions, out: Outcome) -> AssetInfo | None:
@@ -148,16 +206,38 @@ class Controller:
             out.say(Reply(say("asset_model_only", turn.language, model=asset.model),
                           custom={"kind": "asset", "model": asset.model}))
         pending = turn.slot("pending")
+        question = self._question_beside_id(turn)
         if turn.slot("awaiting") == "asset" and isinstance(pending, dict):
             out.slots.update(awaiting=None, pending=None)
             turn.slots.update(awaiting=None, pending=None)
             self._resume(pending, turn, out)
+        elif question is not None:
+            # "How do I vent the pump P100-2021-00542?": the machine is known now; the
+            # question is answered, not lost.
+            getattr(self, question)(turn, mentions(turn.text, turn.entities), out)
         elif turn.slot("awaiting") is None:
             out.say(say("ask_problem", turn.language))
+
+    def _question_beside_id(self, turn: Turn) -> str | None:
+        """The handler of what a message asks besides naming its machine, when it asks
+        something: the best NLU intent after `identify_asset`, if the words left without the
+        ids are a sentence (a bare serial asks nothing)."""
+        if len(strip_ids(turn.text).split()) < 3:
+            return None
+        for intent, confidence in turn.ranking:
+            if intent in ("identify_asset", "nlu_fallback"):
+                continue
+            if confidence >= QUESTION_MIN_CONFIDENCE and intent in QUESTION_HANDLERS:
+                return QUESTION_HANDLERS[intent]
+            return None
+        return None
 
     def _resume(self, pending: dict[str, Any], turn: Turn, out: Outcome) -> None:
         """Carry on with the task that waited for the machine to be known."""
         task = pending.get("task")
+        if task == "identify_ticket":
+            self._identify_ticket(pending, turn, out)
+            return
         original = Turn(turn.sender, turn.intent, str(pending.get("text") or ""),
                         turn.language, [], turn.slots, turn.events,
                         str(pending.get("message_id") or turn.message_id))
@@ -182,7 +262,9 @@ class Controller:
         out.say(Reply("", response="utter_you_are_welcome"))
 
     def out_of_scope(self, turn: Turn, found: Mentions, out: Outcome) -> None:
-        out.say(Reply("", response="utter_out_of_scope"))
+        """NLU's `out_of_scope`: the same honest answer as the triage's."""
+        out.say(Reply(say("out_of_domain", turn.language), [self._engineer_button(turn)],
+                      custom={"kind": "out_of_domain"}))
 
     def message_too_long(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         length = next((e.get("value") for e in turn.entities if e.get("entity") == "length"),
@@ -394,12 +476,16 @@ class Controller:
         return None, []
 
     # -- answers from the manuals ------------------------------------------------------------
-    def _search(self, query: str, *, language: str, family: str | None, k: int) -> list[Any]:
+    def _search(self, query: str, *, language: str, family: str | None, k: int,
+                model: str | None = None, procedures: bool = False) -> list[Any]:
         if self.s.searcher is None:
             return []
         try:
             searcher = self.s.searcher()
-            return list(searcher.search(query, language=language, family=family, k=k).hits)
+            if model not in getattr(searcher, "models", ()):
+                model = None  # a model no manual names: its family's manuals answer
+            return list(searcher.search(query, language=language, family=family, model=model,
+                                        k=k, procedures=procedures).hits)
         except Exception:  # noqa: BLE001 - no index, a broken one: answer without manuals
             logger.exception("manual search failed")
             return []
@@ -411,8 +497,11 @@ class Controller:
 
     def answer_manual(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self._asset(turn, found, out)
-        hits = self._search(turn.text, language=turn.language,
-                            family=asset.family if asset else None, k=3)
+        # The machine's id filters the manuals; as a query word it would match the model
+        # table, not the task asked about.
+        hits = self._search(strip_ids(turn.text) or turn.text, language=turn.language,
+                            family=asset.family if asset else None,
+                            model=asset.model if asset else None, k=3, procedures=True)
         best = hits[0] if hits else None
         escalation = self.s.policy.decide(Signal.RETRIEVAL_SCORE,
                                           score=best.score if best else None)
@@ -572,12 +661,14 @@ class Controller:
                   booking: bool = False, urgent: bool = False,
                   subject_hint: str | None = None) -> None:
         """Open the ticket (or spool it when the store is down) and tell the customer its
-        number and the response time their contract promises."""
+        number and the response time their contract promises. An emergency does not wait for
+        the serial: its ticket opens unidentified and the serial is asked for after. A report
+        about a machine with an open incident for the same reason joins that incident."""
         asset = self.s.service.asset(serial=turn.slot("asset_serial"),
                                      model=turn.slot("asset_model"))
-        if asset is None or asset.customer_id is None:
-            out.say(say("urgent_ticket_needs_serial" if urgent else "ask_serial_for_ticket",
-                        turn.language))
+        identified = asset is not None and asset.customer_id is not None
+        if not identified and not urgent:
+            out.say(say("ask_serial_for_ticket", turn.language))
             out.slots.update(awaiting="asset", pending={
                 "task": "escalate", "reason": escalation.reason,
                 "priority": escalation.priority, "ticket_type": escalation.ticket_type,
@@ -585,21 +676,29 @@ class Controller:
             return
         snapshot_ = turn.slot("diagnosis_snapshot") or out.slots.get("diagnosis_snapshot")
         code = (snapshot_ or {}).get("error_code") or mentions(turn.text).error_code
+        family = asset.family if asset else None
         new = NewTicket(
-            customer_id=asset.customer_id,
+            customer_id=asset.customer_id if asset and identified else None,
             subject=subject(turn, escalation, asset, booking=booking, hint=subject_hint),
             description=turn.text[:4000] or escalation.reason,
             type=escalation.ticket_type, priority=escalation.priority,
-            language=turn.language, serial=asset.serial, family=asset.family,
-            error_code=code if code and self.s.catalog.error_severity(asset.family, code)
-            else None,
+            language=turn.language, serial=asset.serial if asset and identified else None,
+            family=family,
+            error_code=code if code and self.s.catalog.error_severity(family, code) else None,
             escalation_reason=None if booking else escalation.reason,
             channel="chat", conversation_id=turn.sender,
             transcript=transcript(turn.events, out.replies),
             diagnosis=ticket_diagnosis(snapshot_),
             citations=list(turn.slot("citations") or out.slots.get("citations") or []))
+        # A request for a person stays a ticket of its own: the engineer's replies reach
+        # the chat through its conversation.
+        if asset and asset.serial and identified and not booking and new.type == "incident" \
+                and escalation.reason != "customer_request" \
+                and self._join_open_incident(turn, out, new, asset, escalation):
+            return
         key = f"chat:{turn.sender}:{turn.message_id}:{escalation.reason}"
-        tier = self.s.service.tier(asset.tier or "basic")
+        tier = self.s.service.tier(asset.tier or "basic" if asset and identified
+                                   else self.s.catalog.unidentified().tier)
         try:
             ticket, _created = create_ticket(self.s.engine, new=new, actor=ASSISTANT,
                                              catalog=self.s.catalog, now=self.s.now(),
@@ -613,19 +712,76 @@ class Controller:
                           custom={"kind": "ticket", "reference": ref,
                                   "priority": escalation.priority,
                                   "reason": None if booking else escalation.reason}))
+            if not identified:
+                self._ask_serial_after(turn, out, None)
             return
         hours = tier["response_time_h"][ticket.priority]
-        due = local_time(ticket.response_due_at, asset, self.s.catalog)
-        key_name = "booking_opened" if booking else "ticket_opened"
+        due = local_time(ticket.response_due_at, asset if identified else None, self.s.catalog)
+        key_name = "booking_opened" if booking else \
+            "ticket_opened" if identified else "urgent_ticket_opened"
         out.say(Reply(say(key_name, turn.language, number=ticket.number,
                           priority=ticket.priority, hours=hours, due=due, tier=tier["name"]),
                       custom={"kind": "ticket", "ticket_number": ticket.number,
                               "priority": ticket.priority,
                               "reason": None if booking else escalation.reason}))
+        self._remember_ticket(turn, out, ticket.number)
+        if not identified:
+            self._ask_serial_after(turn, out, ticket.id)
+
+    def _remember_ticket(self, turn: Turn, out: Outcome, number: int) -> None:
         numbers = list(turn.slot("tickets") or [])
-        if ticket.number not in numbers:
-            numbers.append(ticket.number)
+        if number not in numbers:
+            numbers.append(number)
         out.slots.update(tickets=numbers, awaiting=None, pending=None)
+
+    def _ask_serial_after(self, turn: Turn, out: Outcome, ticket_id: str | None) -> None:
+        """The urgent ticket is open; the engineer still needs to know which machine."""
+        out.say(say("urgent_ticket_ask_serial", turn.language))
+        if ticket_id is not None:
+            out.slots.update(awaiting="asset", pending={"task": "identify_ticket",
+                                                        "ticket_id": ticket_id})
+
+    def _identify_ticket(self, pending: dict[str, Any], turn: Turn, out: Outcome) -> None:
+        asset = self.s.service.asset(serial=turn.slot("asset_serial"))
+        if asset is None or asset.serial is None:
+            self._ask_serial_after(turn, out, str(pending.get("ticket_id")))
+            return
+        try:
+            ticket = identify_customer(self.s.engine, ticket_id=str(pending["ticket_id"]),
+                                       serial=asset.serial, viewer=ASSISTANT,
+                                       catalog=self.s.catalog, now=self.s.now())
+        except (SQLAlchemyError, TicketNotFoundError, UnknownReferenceError):
+            logger.exception("could not add the machine to ticket %s", pending.get("ticket_id"))
+            return
+        out.say(say("ticket_identified", turn.language, number=ticket.number,
+                    model=asset.model, serial=asset.serial))
+
+    def _join_open_incident(self, turn: Turn, out: Outcome, new: NewTicket, asset: AssetInfo,
+                            escalation: Escalation) -> bool:
+        """Add the report to the machine's open incident for the same reason (or its open P1);
+        False when there is none (or the store cannot tell: a new ticket is tried)."""
+        assert asset.serial is not None
+        try:
+            existing = open_incident(self.s.engine, serial=asset.serial,
+                                     reason=escalation.reason,
+                                     any_reason=escalation.priority == "P1")
+            if existing is None:
+                return False
+            ticket, _raised = add_report(
+                self.s.engine, ticket_id=existing.id, viewer=ASSISTANT, text=new.description,
+                transcript=new.transcript, diagnosis=new.diagnosis,
+                priority=escalation.priority, catalog=self.s.catalog, now=self.s.now())
+        except SQLAlchemyError:
+            logger.exception("open incidents unavailable; a new ticket is tried")
+            return False
+        due = local_time(ticket.response_due_at, asset, self.s.catalog)
+        out.say(Reply(say("ticket_joined", turn.language, number=ticket.number,
+                          priority=ticket.priority, due=due),
+                      custom={"kind": "ticket", "ticket_number": ticket.number,
+                              "priority": ticket.priority, "reason": escalation.reason,
+                              "existing": True}))
+        self._remember_ticket(turn, out, ticket.number)
+        return True
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -703,7 +859,7 @@ def transcript(events: list[dict[str, Any]], pending: list[Reply]) -> list[dict[
     return lines[-500:]
 
 
-def subject(turn: Turn, escalation: Escalation, asset: AssetInfo, *, booking: bool,
+def subject(turn: Turn, escalation: Escalation, asset: AssetInfo | None, *, booking: bool,
             hint: str | None) -> str:
     if hint:
         return hint[:200]
@@ -713,15 +869,17 @@ def subject(turn: Turn, escalation: Escalation, asset: AssetInfo, *, booking: bo
                                                                        escalation.reason)
     if booking:
         what = "Service visit requested"
-    machine = f"{asset.model} {asset.serial or ''}".strip()
+    machine = f"{asset.model} {asset.serial or ''}".strip() if asset else \
+        "machine not identified yet"
     return f"{what}: {machine}"[:200]
 
 
-def local_time(moment: datetime | None, asset: AssetInfo, catalog: Catalog) -> str:
+def local_time(moment: datetime | None, asset: AssetInfo | None, catalog: Catalog) -> str:
+    """The moment in the site's time zone (UTC while the machine is not identified)."""
     if moment is None:
         return "-"
-    customer = catalog.customers.get(asset.customer_id or "")
-    site = customer.sites.get(asset.site_id or "") if customer else None
+    customer = catalog.customers.get(asset.customer_id or "") if asset else None
+    site = customer.sites.get(asset.site_id or "") if customer and asset else None
     zone = ZoneInfo(site.time_zone) if site else ZoneInfo("UTC")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("UTC"))

@@ -38,6 +38,14 @@ _NOT_UNITS = {"and", "und", "et", "y", "e", "o", "ou", "or", "oder", "και", "
               "con", "avec", "now", "jetzt", "ya", "so", "ok"}
 
 
+def strip_ids(text: str) -> str:
+    """The words of a message without the serials, models and part numbers it names: what it
+    asks about that machine ("how do I vent the HCP-50?" -> "how do I vent the ?")."""
+    for pattern in (SERIAL, PART, MODEL):
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class Reading:
     value: float

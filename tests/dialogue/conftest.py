@@ -22,14 +22,15 @@ class Chat:
     turns: int = 0
 
     def send(self, action: str, intent: str, text: str = "",
-             entities: list[dict[str, Any]] | None = None) -> Outcome:
+             entities: list[dict[str, Any]] | None = None,
+             ranking: list[tuple[str, float]] | None = None) -> Outcome:
         self.turns += 1
         self.events.append({"event": "user", "text": text or f"/{intent}",
                             "timestamp": 1_700_000_000 + self.turns,
                             "parse_data": {"intent": {"name": intent}}})
         turn = Turn(self.sender, intent, text, self.language, entities or [],
                     {"language": self.language, **self.slots}, list(self.events),
-                    message_id=f"m{self.turns}")
+                    message_id=f"m{self.turns}", ranking=ranking or [(intent, 1.0)])
         out = self.controller.run(action, turn)
         self.slots.update(out.slots)
         for reply in out.replies:

@@ -211,7 +211,8 @@ def test_service_data_answers(chat):
                     "price and stock of HCP-MS-050?")
     assert custom_of(out, "spare_part")["part_numbers"] == ["HCP-MS-050"]
     assert "290.00 EUR" in text_of(out)
-    out = chat.send("action_answer_maintenance", "ask_maintenance", "how often to grease?")
+    out = chat.send("action_answer_maintenance", "ask_maintenance",
+                    "how often do I grease the bearings?")
     assert chat.slots["awaiting"] == "asset"
     out = chat.send("action_identify_asset", "identify_asset", PUMP)
     assert custom_of(out, "maintenance")["model"] == "HCP-50"

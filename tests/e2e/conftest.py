@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, select
 
 from api.settings import Settings
 from launcher.supervisor import StartupError, Supervisor
 from launcher.system import start_system
 from tests.conftest import RASA_BIN, free_port
+from tickets.tables import Ticket
 
 
 @dataclass
@@ -34,6 +37,17 @@ class RunningSystem:
                               json={"sender": sender, "message": message}, timeout=60)
         response.raise_for_status()
         return response.json()
+
+    def ticket(self, number: int) -> dict[str, Any]:
+        """The stored ticket, read from the system's database."""
+        engine = create_engine(self.settings.resolved_db_url(self.settings.database_url))
+        try:
+            with engine.connect() as connection:
+                row = connection.execute(select(Ticket.__table__).where(
+                    Ticket.number == number)).mappings().one()
+                return dict(row)
+        finally:
+            engine.dispose()
 
 
 def start(settings: Settings, log: Path) -> Supervisor:

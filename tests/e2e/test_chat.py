@@ -57,8 +57,11 @@ def test_short_message_keeps_the_conversations_language(system, domain):
 
 
 def test_out_of_scope_is_declined_politely(system, domain):
-    replies = texts(system.chat(conversation(), "¿Qué tiempo hará mañana en Madrid?"))
-    assert replies == [response_text(domain, "utter_out_of_scope", "es")]
+    messages = system.chat(conversation(), "¿Qué tiempo hará mañana en Madrid?")
+    assert texts(messages) == [say("out_of_domain", "es")]
+    # Rasa's REST channel sends the text (with its buttons) and the custom data apart.
+    assert [m["custom"] for m in messages if "custom" in m] == [{"kind": "out_of_domain"}]
+    assert [b["payload"] for m in messages for b in m.get("buttons", [])] == ["/talk_to_human"]
 
 
 def test_custom_action_round_trip_hands_over_after_two_misses(system, domain):

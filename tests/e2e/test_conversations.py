@@ -107,11 +107,16 @@ def test_guided_diagnosis_in_each_language(system, pump_family, language):
 def test_urgent_safety_says_what_to_do_then_opens_a_p1_ticket(system, language):
     sender = conversation()
     messages = system.chat(sender, SCRIPTS[language]["urgent"])
-    assert kinds(messages)[0] == "safety", messages
-    messages = system.chat(sender, SERIAL)
+    # Safety first, the P1 ticket at once (the machine is not known yet), then the serial.
+    assert kinds(messages)[:2] == ["safety", "ticket"], messages
     ticket = custom(messages, "ticket")
     assert ticket["priority"] == "P1" and ticket["reason"] == "critical"
-    assert f"#{ticket['ticket_number']}" in messages[-2]["text"]
+    assert messages[-1]["text"] == say("urgent_ticket_ask_serial", language)
+    messages = system.chat(sender, SERIAL)
+    assert f"#{ticket['ticket_number']}" in messages[-1]["text"]
+    stored = system.ticket(ticket["ticket_number"])
+    assert (stored["serial"], stored["customer_id"], stored["priority"]) == (
+        SERIAL, "CUST-001", "P1")
 
 
 @pytest.mark.parametrize("language", list(SCRIPTS))

@@ -1,0 +1,156 @@
+"""Choose the triage thresholds on the validation set (never on the evaluation set).
+
+Trains the triage classifiers as the assistant does (bot/triage), scores every message of
+bench/data/blind/<date>/validation_<lang>.yml, sweeps the thresholds and picks:
+
+- safety `now`: the lowest threshold at which routine messages reach the emergency path in at
+  most --max-routine-now of cases and no out-of-domain request does;
+- safety `possible`: the lowest threshold at which at most --max-routine-check of routine
+  messages get the safety question (a question costs a click; a missed emergency costs more);
+- scope `out_of_domain` and `out_of_domain_bare` (for messages without a domain word): the pair
+  that catches the most out-of-domain requests while at most --max-in-domain-ood of in-domain
+  messages (routine, in-domain requests, emergencies) are called out of domain.
+
+Prints the sweep and the choice per language, writes bench/out/triage_thresholds.md, and with
+--write stores the choice in bot/triage/thresholds.yml.
+
+    .venv/bin/python -m bench.triage_thresholds [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bench.blind_eval import BLIND, LANGUAGES, OUT, load_set
+from bot.triage.corpus import SMALL_TALK, examples
+from bot.triage.safety import SafetyThresholds
+from bot.triage.triage import THRESHOLDS, Thresholds, Triage, train_triage
+
+GRID = [round(float(x), 3) for x in np.arange(0.05, 0.951, 0.025)]
+
+
+def score(triage: Triage, sets: dict[str, dict[str, list]]) -> dict[tuple[str, str], dict]:
+    scores: dict[tuple[str, str], dict] = {}
+    for lang, cats in sets.items():
+        for cat, items in cats.items():
+            texts = [i if isinstance(i, str) else i["text"] for i in items]
+            intents = [None if isinstance(i, str) else i.get("intent") for i in items]
+            scores[(lang, cat)] = {
+                "danger": np.array(triage.safety.probability(texts)),
+                "ood": np.array(triage.scope.probability(texts)),
+                "bare": np.array([triage.vocabulary.hits(t) == 0 for t in texts]),
+                "small_talk": np.array([i in SMALL_TALK for i in intents]),
+            }
+    return scores
+
+
+def _pool(scores: dict, cat: str, key: str, lang: str | None = None) -> np.ndarray:
+    parts = [v[key][~v["small_talk"]] if key in ("ood", "bare") else v[key]
+             for (lg, c), v in scores.items() if c == cat and (lang is None or lg == lang)]
+    return np.concatenate(parts) if parts else np.array([])
+
+
+def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
+    routine = _pool(scores, "routine_alarming", "danger")
+    ood_danger = _pool(scores, "out_of_domain", "danger")
+    now = next(t for t in GRID if (routine >= t).mean() <= args.max_routine_now
+               and (ood_danger >= t).mean() == 0)
+    possible = next(t for t in GRID if t <= now and
+                    ((routine >= t) & (routine < now)).mean() <= args.max_routine_check)
+    in_domain = _called_ood_inputs(scores, None)
+    ood_p, ood_bare = _pool(scores, "out_of_domain", "ood"), _pool(scores, "out_of_domain", "bare")
+    best = None
+    for high in GRID:
+        for low in (t for t in GRID if t <= high):
+            if _called(in_domain, high, low).mean() > args.max_in_domain_ood:
+                continue
+            caught = _called((ood_p, ood_bare), high, low).mean()
+            key = (caught, high, low)  # most caught; then the most cautious limits
+            if best is None or key > best:
+                best = key
+    assert best is not None, "no scope thresholds meet the in-domain limit"
+    _caught, ood, bare = best
+    return Thresholds(SafetyThresholds(now, possible), ood, bare)
+
+
+def _called_ood_inputs(scores: dict, lang: str | None) -> tuple[np.ndarray, np.ndarray]:
+    cats = ("routine_alarming", "in_domain", "emergencies")
+    return (np.concatenate([_pool(scores, c, "ood", lang) for c in cats]),
+            np.concatenate([_pool(scores, c, "bare", lang) for c in cats]))
+
+
+def _called(inputs: tuple[np.ndarray, np.ndarray], high: float, low: float) -> np.ndarray:
+    """Called out of domain: over `high`, or over `low` without a domain word."""
+    p, bare = inputs
+    return (p >= high) | ((p >= low) & bare)
+
+
+def _pct(values: np.ndarray) -> str:
+    return f"{100 * values.mean():.0f}%" if len(values) else "-"
+
+
+def table(scores: dict, chosen: Thresholds) -> str:
+    s = chosen.safety
+    lines = ["| language | emergencies: now | emergencies: now or check | routine: now | "
+             "routine: check | ood: now | ood caught | in-domain called ood |",
+             "|---|---|---|---|---|---|---|---|"]
+    for lang in [*LANGUAGES, None]:
+        em = _pool(scores, "emergencies", "danger", lang)
+        ro = _pool(scores, "routine_alarming", "danger", lang)
+        od = _pool(scores, "out_of_domain", "danger", lang)
+        ood = _called((_pool(scores, "out_of_domain", "ood", lang),
+                       _pool(scores, "out_of_domain", "bare", lang)),
+                      chosen.out_of_domain, chosen.out_of_domain_bare)
+        ind = _called(_called_ood_inputs(scores, lang), chosen.out_of_domain,
+                      chosen.out_of_domain_bare)
+        lines.append(f"| {lang or 'all'} | {_pct(em >= s.now)} | {_pct(em >= s.possible)} | "
+                     f"{_pct(ro >= s.now)} | {_pct((ro >= s.possible) & (ro < s.now))} | "
+                     f"{_pct(od >= s.now)} | {_pct(ood)} | {_pct(ind)} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--date", default=None)
+    parser.add_argument("--max-routine-now", type=float, default=0.02)
+    parser.add_argument("--max-routine-check", type=float, default=0.15)
+    parser.add_argument("--max-in-domain-ood", type=float, default=0.02)
+    parser.add_argument("--write", action="store_true", help="store the choice")
+    args = parser.parse_args(argv)
+    folder = BLIND / args.date if args.date else sorted(p for p in BLIND.iterdir()
+                                                        if p.is_dir())[-1]
+    sets = load_set(folder, "validation")
+    triage = train_triage()
+    print(f"trained on {len(examples())} examples; scoring {folder.name} validation")
+    scores = score(triage, sets)
+    chosen = choose(scores, args)
+    text = "\n".join([
+        "# Triage thresholds, chosen on the validation set", "",
+        f"Set: `{folder.relative_to(BLIND.parent.parent.parent)}/validation_<lang>.yml`. "
+        f"Rules: routine messages on the emergency path <= {args.max_routine_now:.0%} and no "
+        f"out-of-domain request; routine messages asked the safety question <= "
+        f"{args.max_routine_check:.0%}; in-domain messages called out of domain <= "
+        f"{args.max_in_domain_ood:.0%}.", "",
+        f"Chosen: safety now >= {chosen.safety.now}, safety check >= {chosen.safety.possible}, "
+        f"out of domain >= {chosen.out_of_domain} (>= {chosen.out_of_domain_bare} without a "
+        "domain word).", "",
+        table(scores, chosen), ""])
+    print(text)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "triage_thresholds.md").write_text(text, encoding="utf-8")
+    if args.write:
+        header = "".join(line + "\n" for line in THRESHOLDS.read_text("utf-8").splitlines()
+                         if line.startswith("#"))
+        body = {"safety": {"now": chosen.safety.now, "possible": chosen.safety.possible},
+                "scope": {"out_of_domain": chosen.out_of_domain,
+                          "out_of_domain_bare": chosen.out_of_domain_bare}}
+        Path(THRESHOLDS).write_text(header + yaml.safe_dump(body, sort_keys=False), "utf-8")
+        print(f"written to {THRESHOLDS}")
+
+
+if __name__ == "__main__":
+    main()

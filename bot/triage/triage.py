@@ -1,0 +1,114 @@
+"""The triage of one message, before any flow: danger -> domain -> language -> the flow.
+
+`Triage.route` answers where a message goes; the dialogue controller acts on it. Safety comes
+first for every message, whatever the conversation waits for, so an emergency typed in the
+middle of a diagnosis or after "Which machine is it?" still gets the safety instruction first."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.dialogue.languages import unsupported_language
+from bot.triage.corpus import SMALL_TALK, examples
+from bot.triage.model import TextClassifier
+from bot.triage.safety import Danger, SafetyThresholds, train_safety
+from bot.triage.scope import train_scope
+from bot.triage.vocabulary import DomainVocabulary, default_vocabulary
+
+logger = logging.getLogger(__name__)
+
+THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yml"
+
+
+class Route(StrEnum):
+    DANGER = "danger"                  # safety instruction, then a P1 ticket
+    SAFETY_CHECK = "safety_check"      # ask whether anyone is in danger, keep the message
+    OUT_OF_DOMAIN = "out_of_domain"    # say what the assistant does, offer a person
+    UNSUPPORTED_LANGUAGE = "unsupported_language"
+    FLOW = "flow"                      # the intent's own flow
+
+
+@dataclass(frozen=True)
+class Verdict:
+    route: Route
+    danger: float
+    out_of_domain: float | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    safety: SafetyThresholds
+    out_of_domain: float  # P(out of domain) at or above: out of domain, whatever its words
+    out_of_domain_bare: float  # the same for a message without a single domain word
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.out_of_domain_bare <= self.out_of_domain <= 1.0:
+            raise ValueError("scope thresholds must satisfy 0 <= out_of_domain_bare <= "
+                             f"out_of_domain <= 1: {self}")
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS) -> Thresholds:
+        try:
+            data = yaml.safe_load(path.read_text("utf-8"))
+            return cls(SafetyThresholds(float(data["safety"]["now"]),
+                                        float(data["safety"]["possible"])),
+                       float(data["scope"]["out_of_domain"]),
+                       float(data["scope"]["out_of_domain_bare"]))
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: triage thresholds unreadable ({exc}); expected "
+                             "safety.now, safety.possible, scope.out_of_domain and "
+                             "scope.out_of_domain_bare") from exc
+
+
+@dataclass
+class Triage:
+    safety: TextClassifier
+    scope: TextClassifier
+    vocabulary: DomainVocabulary
+    thresholds: Thresholds
+
+    def route(self, text: str, *, intent: str = "", awaiting: str | None = None,
+              has_id: bool = False) -> Verdict:
+        """Where the message goes. `awaiting` is what the conversation waits for (an answer
+        to a question is in context, whatever its words); `has_id` when it names a serial,
+        model, error code or part number."""
+        if not text.strip():  # a button's payload: the customer chose from our own offer
+            return Verdict(Route.FLOW, 0.0)
+        danger = self.safety.probability([text])[0]
+        level = self.thresholds.safety.level(danger)
+        if level is Danger.NOW:
+            return Verdict(Route.DANGER, danger)
+        if level is Danger.POSSIBLE:
+            return Verdict(Route.SAFETY_CHECK, danger)
+        ood = None
+        # No known word at all is gibberish, not another domain: the fallback's polite
+        # "please rephrase" answers it.
+        if not has_id and awaiting is None and intent not in SMALL_TALK and \
+                self.scope.known_words(text) > 0:
+            ood = self.scope.probability([text])[0]
+            limit = self.thresholds.out_of_domain if self.vocabulary.hits(text) else \
+                self.thresholds.out_of_domain_bare
+            if ood >= limit:
+                return Verdict(Route.OUT_OF_DOMAIN, danger, ood)
+        if not has_id and unsupported_language(text):
+            return Verdict(Route.UNSUPPORTED_LANGUAGE, danger, ood)
+        return Verdict(Route.FLOW, danger, ood)
+
+
+def train_triage(thresholds: Thresholds | None = None) -> Triage:
+    data = examples()
+    triage = Triage(train_safety(data), train_scope(data), default_vocabulary(),
+                    thresholds or Thresholds.load())
+    logger.info("triage trained on %d examples", len(data))
+    return triage
+
+
+@lru_cache(maxsize=1)
+def default_triage() -> Triage:
+    return train_triage()

@@ -1,0 +1,150 @@
+"""What the triage changes in a conversation (the controller on the real services; the NLU's
+intent is given): danger first whatever the flow, the safety question and both answers, the
+honest out-of-domain answer, an emergency before the serial, one open incident per machine,
+a question beside a serial, the part asked about first."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.dialogue.controller import Controller
+from bot.dialogue.messages import say
+from bot.triage.safety import SafetyThresholds
+from bot.triage.triage import Thresholds, Triage, default_triage
+from tests.conftest import NOW
+from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
+from tickets.database import reading
+from tickets.domain import NewTicket
+from tickets.spool import ASSISTANT
+from tickets.store import create_ticket
+from tickets.tables import Comment, OutboxEvent, Ticket
+
+PUMP = "P100-2021-00542"  # HCP-100 of CUST-001 (premium 24/7)
+SMOKE = {
+    "en": "There is thick smoke and flames coming out of the pump motor, my colleague is hurt",
+    "de": "Aus dem Pumpenmotor kommen Rauch und Flammen, ein Kollege ist verletzt",
+    "el": "Βγαίνει καπνός και φωτιά από τον κινητήρα της αντλίας, ένας συνάδελφος τραυματίστηκε",
+    "fr": "De la fumée et des flammes sortent du moteur de la pompe, un collègue est blessé",
+    "es": "Sale humo y fuego del motor de la bomba, un compañero está herido",
+}
+
+
+def tickets(services) -> list[Ticket]:
+    with reading(services.engine) as session:
+        return list(session.scalars(select(Ticket).order_by(Ticket.number)).all())
+
+
+def asking_always(services) -> Controller:
+    """A triage whose thresholds put every message in the "possible danger" band."""
+    trained = default_triage()
+    services.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
+                             Thresholds(SafetyThresholds(now=1.0, possible=0.0), 1.0, 1.0))
+    return Controller(services)
+
+
+@pytest.mark.parametrize("language", sorted(SMOKE))
+def test_an_emergency_before_the_serial_opens_a_p1_ticket_at_once(services, language):
+    chat = Chat(Controller(services), language=language)
+    out = chat.send("action_start_diagnosis", "report_problem", SMOKE[language])
+    assert kinds(out)[:2] == ["safety", "ticket"]
+    assert custom_of(out, "ticket")["priority"] == "P1"
+    assert out.replies[-1].text == say("urgent_ticket_ask_serial", language)
+    [stored] = tickets(services)
+    assert (stored.priority, stored.customer_id, stored.serial) == ("P1", None, None)
+    out = chat.send("action_identify_asset", "identify_asset", PUMP)
+    assert f"#{stored.number}" in text_of(out)
+    [stored] = tickets(services)
+    assert (stored.customer_id, stored.serial, stored.model) == ("CUST-001", PUMP, "HCP-100")
+
+
+def test_danger_comes_first_in_the_middle_of_another_flow(chat, services):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_answer_spare_part", "ask_spare_part", SMOKE["en"])
+    assert kinds(out)[0] == "safety"
+    assert custom_of(out, "ticket")["priority"] == "P1"
+
+
+def test_a_repeated_report_joins_the_open_incident_and_raises_it(chat, services):
+    # An open P3 incident on the pump (say, opened when a diagnosis was unsure).
+    low, _ = create_ticket(services.engine, new=NewTicket(
+        customer_id="CUST-001", subject="Assistant could not resolve: HCP-100",
+        description="pump noisy", type="incident", priority="P3", serial=PUMP,
+        escalation_reason="low_confidence"), actor=ASSISTANT, catalog=services.catalog,
+        now=NOW)
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_urgent_safety", "urgent_safety", SMOKE["en"])
+    joined = custom_of(out, "ticket")
+    assert joined["ticket_number"] == low.number and joined.get("existing")
+    assert joined["priority"] == "P1"  # the danger raised the open incident
+    out = chat.send("action_urgent_safety", "urgent_safety", SMOKE["de"])
+    assert custom_of(out, "ticket")["ticket_number"] == low.number
+    [stored] = tickets(services)  # one incident, not three
+    assert stored.priority == "P1" and stored.response_due_at < low.response_due_at
+    with reading(services.engine) as session:
+        notes = session.scalars(select(Comment).where(Comment.ticket_id == stored.id)).all()
+    assert [n.visibility for n in notes] == ["internal", "internal"]
+    assert SMOKE["de"] in notes[-1].body
+    with reading(services.engine) as session:
+        events = [e.event_type for e in session.scalars(select(OutboxEvent).where(
+            OutboxEvent.ticket_id == stored.id).order_by(OutboxEvent.id)).all()]
+    assert events[-2:] == ["ticket.escalated", "ticket.reported"]
+
+
+def test_the_safety_question_yes_takes_the_danger_path(services):
+    chat = Chat(asking_always(services))
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_problem", "the motor smells hot")
+    assert kinds(out) == ["safety_check"]
+    assert [b.payload for b in out.replies[0].buttons] == ["/affirm", "/deny"]
+    out = chat.send("action_handle_answer", "affirm")
+    assert kinds(out)[0] == "safety"
+    assert custom_of(out, "ticket")["priority"] == "P1"
+    [stored] = tickets(services)
+    assert stored.description == "the motor smells hot"
+
+
+def test_the_safety_question_no_goes_on_with_the_message(services):
+    chat = Chat(asking_always(services))
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_error_code", "my pump shows A022")
+    assert kinds(out) == ["safety_check"]
+    out = chat.send("action_handle_answer", "deny")
+    assert "diagnosis_question" in kinds(out) or "diagnosis_conclusion" in kinds(out)
+    assert "safety" not in kinds(out) and not tickets(services)
+
+
+def test_a_request_from_another_domain_gets_the_honest_answer(chat, services):
+    out = chat.send("action_ticket_status", "ticket_status",
+                    "Can you transfer 200 euros from my savings account to my sister?")
+    assert kinds(out) == ["out_of_domain"]
+    assert out.replies[0].text == say("out_of_domain", "en")
+    assert [b.payload for b in out.replies[0].buttons] == ["/talk_to_human"]
+    assert not chat.slots.get("awaiting") and not tickets(services)
+
+
+def test_a_question_beside_a_serial_is_answered(chat):
+    out = chat.send("action_identify_asset", "identify_asset",
+                    f"How do I replace the mechanical seal on {PUMP}?",
+                    ranking=[("identify_asset", 0.5), ("ask_how_to", 0.4)])
+    assert "asset" in kinds(out)
+    answer = custom_of(out, "manual_answer")
+    assert "seal" in answer["section_id"]
+
+
+def test_a_bare_serial_asks_what_the_problem_is(chat):
+    out = chat.send("action_identify_asset", "identify_asset", PUMP,
+                    ranking=[("identify_asset", 0.6), ("ask_how_to", 0.3)])
+    assert out.replies[-1].text == say("ask_problem", "en")
+
+
+def test_the_part_asked_about_comes_first_with_alternatives_labelled(chat):
+    chat.send("action_identify_asset", "identify_asset", "H37S-2019-00412")
+    out = chat.send("action_answer_spare_part", "ask_spare_part",
+                    "how much is the thermostatic valve kit?")
+    assert custom_of(out, "spare_part")["part_numbers"][0] == "HSC-TVK-S"
+    out = chat.send("action_answer_spare_part", "ask_spare_part", "Ölfilter bitte")
+    numbers = custom_of(out, "spare_part")["part_numbers"]
+    assert numbers[0] == "HSC-OF-037"
+    if len(numbers) > 1:
+        assert say("part_alternatives", "en") in text_of(out)

@@ -1,0 +1,121 @@
+"""The triage on the classifiers trained from bot/data (as the assistant trains them): the
+order of its stages, and unmistakable examples per language of each route. The measured
+figures on messages written blind are in bench/out/blind_eval.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.triage.corpus import CorpusError, examples, plain
+from bot.triage.safety import Danger, SafetyThresholds
+from bot.triage.triage import Route, Thresholds, default_triage
+
+
+@pytest.fixture(scope="module")
+def triage():
+    return default_triage()
+
+
+DANGER = {
+    "en": "There is thick black smoke pouring out of the compressor cabinet and my colleague "
+          "collapsed next to it",
+    "de": "Aus dem Schaltschrank vom Kompressor kommt Rauch und es brennt, ein Kollege ist "
+          "verletzt",
+    "el": "Βγαίνει καπνός και φωτιά από τον πίνακα του συμπιεστή, ένας συνάδελφος είναι "
+          "τραυματισμένος",
+    "fr": "Il y a de la fumée et des flammes qui sortent de l'armoire électrique du "
+          "compresseur, un collègue est blessé",
+    "es": "Sale humo y fuego del cuadro eléctrico del compresor y un compañero está herido",
+}
+OUT_OF_DOMAIN = {
+    "en": "Can you recommend a good recipe for lasagne for six people?",
+    "de": "Wie wird das Wetter am Wochenende in München?",
+    "el": "Θέλω να κλείσω ένα τραπέζι για δύο άτομα σε εστιατόριο απόψε",
+    "fr": "Comment faire un virement bancaire vers le compte de ma sœur ?",
+    "es": "¿Qué película me recomiendas ver esta noche en Netflix?",
+}
+ROUTINE = {
+    "en": "How often should I change the oil filter on the HSC-37?",
+    "de": "Wann muss ich beim HSC-37 den Ölfilter wechseln?",
+    "el": "Κάθε πότε αλλάζω το φίλτρο λαδιού στο HSC-37;",
+    "fr": "Tous les combien faut-il changer le filtre à huile du HSC-37 ?",
+    "es": "¿Cada cuánto hay que cambiar el filtro de aceite del HSC-37?",
+}
+
+
+@pytest.mark.parametrize("language", sorted(DANGER))
+def test_a_plain_emergency_takes_the_danger_path(triage, language):
+    verdict = triage.route(DANGER[language], intent="report_problem")
+    assert verdict.route is Route.DANGER, verdict
+
+
+@pytest.mark.parametrize("language", sorted(OUT_OF_DOMAIN))
+def test_a_request_from_another_domain_is_called_out_of_domain(triage, language):
+    verdict = triage.route(OUT_OF_DOMAIN[language], intent="ask_how_to")
+    assert verdict.route is Route.OUT_OF_DOMAIN, verdict
+
+
+@pytest.mark.parametrize("language", sorted(ROUTINE))
+def test_a_routine_question_goes_to_its_flow(triage, language):
+    verdict = triage.route(ROUTINE[language], intent="ask_maintenance", has_id=True)
+    assert verdict.route is Route.FLOW, verdict
+
+
+def test_safety_comes_before_the_domain_and_the_context(triage):
+    # Awaiting an answer, naming a serial: the emergency still comes first.
+    verdict = triage.route(DANGER["en"] + " P100-2021-00542", intent="provide_reading",
+                           awaiting="diagnosis", has_id=True)
+    assert verdict.route is Route.DANGER
+
+
+def test_the_domain_check_leaves_answers_ids_and_small_talk_alone(triage):
+    text = OUT_OF_DOMAIN["en"]
+    assert triage.route(text, awaiting="diagnosis").route is Route.FLOW
+    assert triage.route(text, has_id=True).route is Route.FLOW
+    assert triage.route(text, intent="thank").route is Route.FLOW
+    assert triage.route(text, intent="ask_how_to").route is Route.OUT_OF_DOMAIN
+
+
+def test_a_button_payload_is_not_triaged(triage):
+    assert triage.route("", intent="affirm").route is Route.FLOW
+
+
+def test_thresholds_give_three_levels():
+    levels = SafetyThresholds(now=0.8, possible=0.4)
+    assert [levels.level(p) for p in (0.9, 0.8, 0.5, 0.4, 0.1)] == [
+        Danger.NOW, Danger.NOW, Danger.POSSIBLE, Danger.POSSIBLE, Danger.NONE]
+    with pytest.raises(ValueError):
+        SafetyThresholds(now=0.3, possible=0.5)
+
+
+def test_the_stored_thresholds_load_and_are_ordered():
+    thresholds = Thresholds.load()
+    assert 0 < thresholds.safety.possible <= thresholds.safety.now < 1
+    assert 0 < thresholds.out_of_domain < 1
+
+
+def test_unreadable_thresholds_name_the_file(tmp_path):
+    path = tmp_path / "thresholds.yml"
+    path.write_text("safety: {now: 0.5}\n")
+    with pytest.raises(ValueError, match="thresholds.yml"):
+        Thresholds.load(path)
+
+
+def test_the_corpus_has_every_kind_in_every_language():
+    data = examples()
+    for language in ("en", "el", "de", "fr", "es"):
+        mine = [e for e in data if e.language == language]
+        assert sum(e.danger for e in mine) >= 50, language
+        assert sum(not e.in_domain for e in mine) >= 50, language
+        assert sum(e.in_domain and not e.danger and e.source == "triage" for e in mine) >= 50
+
+
+def test_nlu_annotations_are_removed():
+    assert plain("my [HSC-37](model) shows [E101]{\"entity\": \"error_code\"}") == \
+        "my HSC-37 shows E101"
+
+
+def test_a_malformed_triage_file_is_refused_with_its_name(tmp_path):
+    (tmp_path / "en.yml").write_text("danger_now: ['ok']\nmaybe: ['x']\n")
+    with pytest.raises(CorpusError, match="en.yml.*maybe"):
+        examples.__wrapped__(tmp_path, tmp_path)
