@@ -133,10 +133,10 @@ def judge(client: Client, language: str, category: str, item: Any) -> Outcome:
     out.out_of_domain = "out_of_domain" in kinds
     out.business = bool(set(kinds) & BUSINESS_KINDS) or awaiting in BUSINESS_WAITS or (
         bool(set(actions) & BUSINESS_ACTIONS) and not out.out_of_domain)
+    out.asked_check = "safety_check" in kinds
     if category == "emergencies":
         out.p1_end = out.p1_first
-        if not out.p1_end and "safety_check" in kinds:
-            out.asked_check = True
+        if not out.p1_end and out.asked_check:
             out.p1_end = _p1(client.send(sender, AFFIRM))
     elif category == "in_domain":
         out.expected, out.got = item["intent"], intent
@@ -207,10 +207,11 @@ def report(results: list[Outcome], title: str, source: str) -> str:
         for lang in ["all", *langs]:
             cells.append(_rate([bool(getattr(r, name)) for r in by.get((category, lang), [])]))
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
-    questions = [r.asked_check for r in by.get(("emergencies", "all"), [])]
-    checks = [r.asked_check for r in by.get(("routine_alarming", "all"), [])]
-    lines += ["", f"Safety check question asked: emergencies {_rate(questions)}, routine "
-              f"{_rate(checks)}.", ""]
+    asked = {cat: _rate([r.asked_check for r in by.get((cat, "all"), [])])
+             for cat in ("emergencies", "routine_alarming", "out_of_domain", "in_domain",
+                         "how_to", "spare_parts")}
+    lines += ["", "Safety question asked (first reply): " + ", ".join(
+        f"{cat} {rate}" for cat, rate in asked.items()) + ".", ""]
     return "\n".join(lines)
 
 
