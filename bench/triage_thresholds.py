@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--date", default=None)
     parser.add_argument("--max-routine-now", type=float, default=0.02)
-    parser.add_argument("--max-routine-check", type=float, default=0.15)
+    parser.add_argument("--max-routine-check", type=float, default=0.10)
     parser.add_argument("--max-in-domain-ood", type=float, default=0.02)
     parser.add_argument("--write", action="store_true", help="store the choice")
     args = parser.parse_args(argv)

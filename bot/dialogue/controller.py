@@ -112,13 +112,21 @@ class Controller:
             return out
         if turn.slot("awaiting") == "safety_check" and self._safety_answer(turn, out):
             return out
+        number = turn.intent == "ticket_status" and ticket_number(turn.text) is not None
+        confidence = next((c for i, c in turn.ranking if i == turn.intent), 1.0)
         verdict = self._triage().route(
-            turn.text, intent=turn.intent, awaiting=turn.slot("awaiting"),
-            has_id=bool(found.serial or found.model or found.error_code or found.part_number))
+            turn.text, intent=turn.intent, confidence=confidence,
+            awaiting=turn.slot("awaiting"), has_id=bool(
+                found.serial or found.model or found.error_code or found.part_number or number))
         route = verdict.route
         if action == "action_urgent_safety" and route is not Route.DANGER:
             # NLU hears danger where the triage does not: ask rather than guess either way.
             route = Route.SAFETY_CHECK
+        if action == "action_out_of_scope" and route is Route.FLOW and \
+                verdict.out_of_domain is not None and \
+                verdict.out_of_domain < self._triage().thresholds.out_of_domain_bare:
+            # NLU calls it out of scope, the triage hears the domain: ask, don't send away.
+            handler = self.handle_fallback
         if route is Route.DANGER:
             self.urgent_safety(turn, found, out)
         elif route is Route.SAFETY_CHECK:

@@ -37,7 +37,7 @@ class Example:
     text: str
     language: str
     danger: bool
-    in_domain: bool
+    in_domain: bool | None  # None: small talk, which says nothing of the domain either way
     source: str  # "triage" or "nlu:<intent>"
 
 
@@ -51,14 +51,16 @@ def _nlu_examples(path: Path, language: str) -> list[Example]:
     out: list[Example] = []
     for block in data.get("nlu") or []:
         intent = block.get("intent")
-        if not intent or intent in SMALL_TALK:
+        if not intent:
             continue
         for line in str(block.get("examples") or "").splitlines():
             line = line.strip()
             if not line.startswith("- "):
                 continue
+            # Small talk teaches the safety model what is not danger ("thanks, bye").
+            in_domain = None if intent in SMALL_TALK else intent != "out_of_scope"
             out.append(Example(plain(line[2:]), language, danger=intent == "urgent_safety",
-                               in_domain=intent != "out_of_scope", source=f"nlu:{intent}"))
+                               in_domain=in_domain, source=f"nlu:{intent}"))
     return out
 
 

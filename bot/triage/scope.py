@@ -17,6 +17,6 @@ from bot.triage.model import TextClassifier
 
 
 def train_scope(examples: tuple[Example, ...] | list[Example]) -> TextClassifier:
-    """P(out of domain | message)."""
-    return TextClassifier.train([e.text for e in examples],
-                                [not e.in_domain for e in examples])
+    """P(out of domain | message), from the examples that tell (not small talk)."""
+    told = [e for e in examples if e.in_domain is not None]
+    return TextClassifier.train([e.text for e in told], [not e.in_domain for e in told])

@@ -24,6 +24,8 @@ from bot.triage.vocabulary import DomainVocabulary, default_vocabulary
 logger = logging.getLogger(__name__)
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yml"
+SMALL_TALK_WORDS = 4
+SMALL_TALK_CONFIDENCE = 0.8
 
 
 class Route(StrEnum):
@@ -73,11 +75,11 @@ class Triage:
     vocabulary: DomainVocabulary
     thresholds: Thresholds
 
-    def route(self, text: str, *, intent: str = "", awaiting: str | None = None,
-              has_id: bool = False) -> Verdict:
-        """Where the message goes. `awaiting` is what the conversation waits for (an answer
-        to a question is in context, whatever its words); `has_id` when it names a serial,
-        model, error code or part number."""
+    def route(self, text: str, *, intent: str = "", confidence: float = 1.0,
+              awaiting: str | None = None, has_id: bool = False) -> Verdict:
+        """Where the message goes. `intent` and `confidence` are the NLU's; `awaiting` is what
+        the conversation waits for (an answer to a question is in context, whatever its
+        words); `has_id` when it names a serial, model, error code, part or ticket number."""
         if not text.strip():  # a button's payload: the customer chose from our own offer
             return Verdict(Route.FLOW, 0.0)
         danger = self.safety.probability([text])[0]
@@ -89,8 +91,8 @@ class Triage:
         ood = None
         # No known word at all is gibberish, not another domain: the fallback's polite
         # "please rephrase" answers it.
-        if not has_id and awaiting is None and intent not in SMALL_TALK and \
-                self.scope.known_words(text) > 0:
+        if not has_id and awaiting is None and not _small_talk(text, intent, confidence) \
+                and self.scope.known_words(text) > 0:
             ood = self.scope.probability([text])[0]
             limit = self.thresholds.out_of_domain if self.vocabulary.hits(text) else \
                 self.thresholds.out_of_domain_bare
@@ -99,6 +101,13 @@ class Triage:
         if not has_id and unsupported_language(text):
             return Verdict(Route.UNSUPPORTED_LANGUAGE, danger, ood)
         return Verdict(Route.FLOW, danger, ood)
+
+
+def _small_talk(text: str, intent: str, confidence: float) -> bool:
+    """Greetings, thanks, yes and no: short, or sure. A long message that NLU only guesses is
+    "I don't know" ("where is my parcel, it says delivered") is not small talk."""
+    return intent in SMALL_TALK and (len(text.split()) <= SMALL_TALK_WORDS
+                                     or confidence >= SMALL_TALK_CONFIDENCE)
 
 
 def train_triage(thresholds: Thresholds | None = None) -> Triage:
