@@ -155,12 +155,14 @@ def judge(client: Client, language: str, category: str, item: Any) -> Outcome:
 
 
 def load_set(folder: Path, name: str) -> dict[str, dict[str, list[Any]]]:
-    sets = {}
+    sets: dict[str, dict[str, list[Any]]] = {}
     for language in LANGUAGES:
-        path = folder / f"{name}_{language}.yml"
-        if path.exists():
+        # validation_<lang>.yml and validation2_<lang>.yml (a later round) make one set.
+        for path in sorted(folder.glob(f"{name}*_{language}.yml")):
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            sets[language] = {k: v for k, v in data.items() if isinstance(v, list)}
+            for key, items in data.items():
+                if isinstance(items, list):
+                    sets.setdefault(language, {}).setdefault(key, []).extend(items)
     if not sets:
         raise SystemExit(f"no {name}_<lang>.yml under {folder}")
     return sets

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dialogue import answers, diagnosis_view
 from bot.dialogue.escalation import Escalation, EscalationPolicy, Signal
-from bot.dialogue.extract import Mentions, mentions, strip_ids, ticket_number
+from bot.dialogue.extract import Mentions, mentions, names_ticket, strip_ids, ticket_number
 from bot.dialogue.messages import language_or_default, say
 from bot.dialogue.replies import Button, Reply, intent_payload
 from bot.dialogue.service import AssetInfo, ServiceData
@@ -112,7 +112,7 @@ class Controller:
             return out
         if turn.slot("awaiting") == "safety_check" and self._safety_answer(turn, out):
             return out
-        number = turn.intent == "ticket_status" and ticket_number(turn.text) is not None
+        number = turn.intent == "ticket_status" and names_ticket(turn.text)
         confidence = next((c for i, c in turn.ranking if i == turn.intent), 1.0)
         verdict = self._triage().route(
             turn.text, intent=turn.intent, confidence=confidence,

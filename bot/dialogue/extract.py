@@ -139,6 +139,17 @@ def mentions(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> Mentions:
                     reading=reading, choice=_entity(entities, "choice"))
 
 
+_TICKET_WORD = re.compile(
+    r"#|\b(ticket|tickets|parte|dossier|demande|caso|incidencia|vorgang|auftrag|meldung|"
+    r"referen\w*|r[ée]f[ée]rence|αιτημα\w*|αίτημα\w*|δελτι\w*)\b", re.IGNORECASE)
+
+
+def names_ticket(text: str) -> bool:
+    """The message refers to a ticket by its number ("#1042", "parte de avería 20554"), not
+    just any number ("200 euros")."""
+    return ticket_number(text) is not None and _TICKET_WORD.search(text) is not None
+
+
 def ticket_number(text: str) -> int | None:
     for match in TICKET_NUMBER.finditer(text):
         start = match.start(1)
