@@ -125,8 +125,7 @@ class Searcher:
                 if topic in fault_ids:
                     weight = 1.0 if chunk.section_id.endswith("." + topic) else 0.5
                     self._fault_rows.setdefault(topic, []).append((row, weight))
-        self._reference = np.array([c.section_id.rsplit(".", 1)[-1] in REFERENCE_SECTIONS
-                                    for c in chunks], dtype=bool)
+        self._reference = np.array([_is_reference(c.section_id) for c in chunks], dtype=bool)
         self.families = sorted({c.family for c in chunks if c.family})
         self.models = sorted({m for c in chunks for m in c.models})
         self._groups: dict[tuple[str, str], list[int]] = {}
@@ -324,6 +323,13 @@ class Searcher:
             if candidates:
                 return max(candidates, key=lambda r: (np.nan_to_num(fused[r], neginf=-1e9), -r))
         return row
+
+
+def _is_reference(section_id: str) -> bool:
+    """An overview, table or schedule, or an error code's description ("hsc.code.E131"): what
+    a "how do I" question ranks below the procedures and remedies."""
+    parts = section_id.split(".")
+    return parts[-1] in REFERENCE_SECTIONS or (len(parts) > 2 and parts[-2] == "code")
 
 
 def _hit(chunk: Chunk, score: float) -> Hit:

@@ -24,6 +24,7 @@ from bot.dialogue import answers, diagnosis_view
 from bot.dialogue.escalation import Escalation, EscalationPolicy, Signal
 from bot.dialogue.extract import Mentions, mentions, names_ticket, strip_ids, ticket_number
 from bot.dialogue.messages import language_or_default, say
+from bot.dialogue.questions import asks_for_part, asks_how
 from bot.dialogue.replies import Button, Reply, intent_payload
 from bot.dialogue.service import AssetInfo, ServiceData
 from bot.triage.triage import Route, Triage, default_triage
@@ -51,6 +52,14 @@ QUESTION_HANDLERS = {
     "talk_to_human": "talk_to_human",
 }
 QUESTION_MIN_CONFIDENCE = 0.1
+# Actions NLU may choose for a request to buy a part ("the solenoid is dead, can I order one?").
+PART_TOPICS = frozenset({"action_start_diagnosis", "action_answer_maintenance",
+                         "action_handle_fallback", "action_handle_answer", "action_book_visit",
+                         "action_answer_manual"})
+PART_MIN_SCORE = 2.0  # how well the part's name must match (answers.match_parts)
+# Actions whose topic a "how do I" question may be about; it gets the manual's procedure.
+HOW_TO_TOPICS = frozenset({"action_start_diagnosis", "action_answer_maintenance",
+                           "action_answer_spare_part", "action_handle_fallback"})
 OPEN = ("new", "triaged", "assigned", "in_progress", "waiting_customer")
 
 
@@ -122,11 +131,21 @@ class Controller:
         if action == "action_urgent_safety" and route is not Route.DANGER:
             # NLU hears danger where the triage does not: ask rather than guess either way.
             route = Route.SAFETY_CHECK
-        if action == "action_out_of_scope" and route is Route.FLOW and \
-                verdict.out_of_domain is not None and \
-                verdict.out_of_domain < self._triage().thresholds.out_of_domain_bare:
+        if action == "action_out_of_scope" and route is Route.FLOW and (
+                verdict.out_of_domain is None or
+                verdict.out_of_domain < self._triage().thresholds.out_of_domain_bare):
             # NLU calls it out of scope, the triage hears the domain: ask, don't send away.
-            handler = self.handle_fallback
+            action, handler = "action_handle_fallback", self.handle_fallback
+        if route is Route.FLOW and action in HOW_TO_TOPICS and turn.slot("awaiting") is None \
+                and asks_how(turn.text) and not (action == "action_handle_fallback"
+                                                 and (found.serial or found.model)):
+            # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
+            handler = self.answer_manual
+        elif route is Route.FLOW and action in PART_TOPICS and turn.slot("awaiting") is None \
+                and not (action == "action_handle_fallback" and (found.serial or found.model)) \
+                and self._asks_for_part(turn, found):
+            # "Price of the load solenoid for ...": NLU heard a fault; the customer buys a part.
+            handler = self.answer_spare_part
         if route is Route.DANGER:
             self.urgent_safety(turn, found, out)
         elif route is Route.SAFETY_CHECK:
@@ -232,6 +251,10 @@ class Controller:
         ids are a sentence (a bare serial asks nothing)."""
         if len(strip_ids(turn.text).split()) < 3:
             return None
+        if asks_how(turn.text):
+            return "answer_manual"
+        if self._asks_for_part(turn, mentions(turn.text, turn.entities)):
+            return "answer_spare_part"
         for intent, confidence in turn.ranking:
             if intent in ("identify_asset", "nlu_fallback"):
                 continue
@@ -578,6 +601,21 @@ class Controller:
             return
         out.say(answers.maintenance_answer(asset, turn.language, service=self.s.service,
                                            catalogues=self.s.diagnoser.kb.catalogues))
+
+    def _asks_for_part(self, turn: Turn, found: Mentions) -> bool:
+        """Words of buying, and a part of the catalogue (of the machine, when known) that the
+        message names well."""
+        if not asks_for_part(turn.text):
+            return False
+        if found.part_number:
+            return True
+        asset = self.s.service.asset(serial=found.serial or turn.slot("asset_serial"),
+                                     model=found.model or turn.slot("asset_model"))
+        pool = self.s.service.parts_for(model=asset.model) if asset else \
+            list(self.s.service.parts.values())
+        scored = answers.match_parts(strip_ids(turn.text), pool, turn.language,
+                                     self.s.diagnoser.kb.catalogues)
+        return bool(scored) and scored[0][0] >= PART_MIN_SCORE
 
     def answer_spare_part(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self._asset(turn, found, out)

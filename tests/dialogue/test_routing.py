@@ -148,3 +148,19 @@ def test_the_part_asked_about_comes_first_with_alternatives_labelled(chat):
     assert numbers[0] == "HSC-OF-037"
     if len(numbers) > 1:
         assert say("part_alternatives", "en") in text_of(out)
+
+
+def test_a_how_to_question_filed_as_a_fault_gets_the_procedure(chat):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    "How do I replace the mechanical seal on the pump?")
+    assert "diagnosis_question" not in kinds(out)
+    assert "seal" in custom_of(out, "manual_answer")["section_id"]
+
+
+def test_a_part_order_filed_as_a_fault_gets_the_part(chat):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    "the bearing set is worn, can I order a new one today?")
+    assert "diagnosis_question" not in kinds(out)
+    assert custom_of(out, "spare_part")["part_numbers"][0] == "HCP-BRG-100"

@@ -1,0 +1,50 @@
+"""What form a question has, in the five languages: "how do I ...?" asks for a procedure.
+NLU's intents are about topics (a fault, maintenance, a part);
+a "how do I" question about any of them is answered from the manuals (the procedure), not by a
+diagnosis or the whole maintenance schedule. Patterns run on folded text (bot/dialogue/text.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.dialogue.text import fold
+
+# Greek and Spanish need the verb: "πως" is also "that", "como" also "as". Greek is written
+# with a plain sigma: casefold turns the final sigma into one.
+_HOW = re.compile(
+    r"\bhow (do|does|can|could|should|would|to|must|is|are)\b|\bhow\?|\bprocedure\b"
+    r"|\bsteps? (to|for)\b|\binstructions?\b|\bwalk me through\b|\bwhat'?s the (process|way)"
+    r"|\bwie (\w+ )?(ich|man|wir|kann|muss|soll|wird|werden|geht|bekomme|mache|stelle)\b"
+    r"|\banleitung|\bvorgehen|\bschritte\b"
+    r"|\bprozedur|\bvorgehensweise"
+    r"|(^|[;:,.!?]\s*)πωσ\b|\bπωσ (να|μπορω|γινεται|θα)\b|\bπωσ ((το|τα|τον|την|τη) )?\w+ω\b"
+    r"|διαδικασια|\bβηματα\b|\bοδηγιεσ\b"
+    r"|\bcomment\b|\bmarche a suivre|\betapes\b|\bmode operatoire|\bla methode pour"
+    r"|¿\s*como\b|(^|[;:,.!?]\s*)como\b|\bcomo (se|puedo|debo|hay que|\w+o)\b"
+    r"|\bprocedimiento|\bpasos (para|a seguir)|\binstrucciones\b|\bla forma de\b")
+def asks_how(text: str) -> bool:
+    """A question for a procedure ("how do I vent the pump?"); "how often" alone asks for an
+    interval, which the maintenance schedule answers."""
+    return bool(_HOW.search(fold(text)))
+
+
+_PART = re.compile(
+    r"\border|\bprice|\bcost|\bhow much\b|\bin stock\b|\bdo you have\b|\bhave you got\b"
+    r"|\bany in\b|\bquote\b|\blead time|\bbuy\b|\bspare\b|\breplacement\b|\bcan i get\b"
+    r"|\bi need (a|an|the|new|two|\d)|\bwe need (a|an|the|new|two|\d)"
+    r"|\bbestell|\bpreis|\bkost|\blager\b|\bhabt ihr\b|\bhaben sie\b|\bangebot"
+    r"|\blieferzeit|\bbrauche|\bbenotige|\bersatz"
+    r"|\bτιμη|\bποσο κανει|\bκοστιζ|\bαποθεμα|\bεχετε\b|\bθελω (το|την|τον|ενα|μια|καινουρι)"
+    r"|\bχρειαζομαστε\b|\bχρειαζομαι\b|\bπαραγγελ|\bανταλλακτικ|\bπροσφορα"
+    r"|\bcommand|\bprix\b|\bcombien\b|\bstock\b|\bdispo|\bvous avez\b|\bavez-vous\b"
+    r"|\bdevis\b|\bdelai|\bbesoin d|\bje cherche\b|\brechange\b"
+    r"|\bpedir\b|\bpedido|\bprecio|\bcuanto (cuesta|vale|sale)|\btienen\b|\bteneis\b"
+    r"|\bdisponib|\bpresupuesto|\bplazo\b|\bnecesito\b|\bnecesitamos\b|\brecambio"
+    r"|\brepuesto|\bcomprar\b")
+
+
+def asks_for_part(text: str) -> bool:
+    """Words of buying: a price, stock, an order, "I need a new ..." (the controller also
+    requires a part of the catalogue to match the message's words)."""
+    return bool(_PART.search(fold(text)))

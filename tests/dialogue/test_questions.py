@@ -1,0 +1,52 @@
+"""The form of a question in the five languages: a procedure asked for, a part asked for."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.questions import asks_for_part, asks_how
+
+HOW = [
+    "How do I swap the separator element on an HSC-37?", "steps to vent the pump casing",
+    "Wie wechsle ich den Ansaugfilter?", "Wie wird der Filtertrockner getauscht?",
+    "Πώς αλλάζω το φίλτρο λαδιού;", "Διαδικασία αλλαγής λαδιού στο HSC-75",
+    "Τι ελέγχω κάθε εβδομάδα και πώς το κάνω;",
+    "Comment on fait l'appoint d'huile ?", "quelle est la marche à suivre pour purger",
+    "¿Cómo cambio el sello mecánico?", "pasos para hacer el cambio de aceite",
+]
+NOT_HOW = [
+    "how often do I grease the bearings?", "how much is the oil filter?",
+    "the pump makes a grinding noise", "μου είπαν πως η αντλία είναι χαλασμένη",
+    "funciona como antes", "Wann ist der nächste Ölwechsel fällig?",
+]
+PART = [
+    "can I order the load solenoid today?", "price of the separator element?",
+    "Habt ihr Luftfilter für den HSC-37 da?", "Was kostet der Hochdruckschalter?",
+    "Θέλω το κιτ της γραμμής επιστροφής λαδιού", "τιμή για το ανεμιστηράκι;",
+    "électrovanne de charge 24V, c'est dispo ?", "garniture méca, prix et délai svp",
+    "necesito un kit de cierre mecánico", "¿cuánto cuesta el rodete?",
+]
+NOT_PART = [
+    "the pump makes a grinding noise", "Der Kompressor liefert keine Luft mehr",
+    "η αντλία κάνει θόρυβο", "le compresseur chauffe", "la bomba vibra mucho",
+]
+
+
+@pytest.mark.parametrize("text", HOW)
+def test_a_procedure_is_asked_for(text):
+    assert asks_how(text)
+
+
+@pytest.mark.parametrize("text", NOT_HOW)
+def test_intervals_prices_and_reports_are_no_procedure_questions(text):
+    assert not asks_how(text)
+
+
+@pytest.mark.parametrize("text", PART)
+def test_a_part_is_asked_for(text):
+    assert asks_for_part(text)
+
+
+@pytest.mark.parametrize("text", NOT_PART)
+def test_fault_reports_ask_for_no_part(text):
+    assert not asks_for_part(text)
