@@ -230,6 +230,8 @@ class Diagnoser:
                 state.asked.append(question)
             state.pending = question
             out["question"] = self._question(fam.observations[question], texts)
+            # What an engineer needs if the session is handed over before it ends.
+            out["trace"] = the_trace(best)
             return out
         state.pending = None
         other = float(post[-1])

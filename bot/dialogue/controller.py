@@ -864,7 +864,7 @@ def citation(hit: Any) -> dict[str, Any]:
 def snapshot(outcome: dict[str, Any]) -> dict[str, Any]:
     """What a ticket needs from a diagnosis outcome (kept in a slot between turns)."""
     trace = ((outcome.get("conclusion") or {}).get("trace")
-             or (outcome.get("escalation") or {}).get("trace") or {})
+             or (outcome.get("escalation") or {}).get("trace") or outcome.get("trace") or {})
     answers_ = dict(trace.get("answers") or {})
     code = next((v for k, v in answers_.items() if "code" in k and isinstance(v, str)), None)
     return {

@@ -164,3 +164,31 @@ def test_a_part_order_filed_as_a_fault_gets_the_part(chat):
                     "the bearing set is worn, can I order a new one today?")
     assert "diagnosis_question" not in kinds(out)
     assert custom_of(out, "spare_part")["part_numbers"][0] == "HCP-BRG-100"
+
+
+def answer_first_button(chat, out):
+    """Press the first button of the pending diagnosis question (as a customer would)."""
+    reply = next(r for r in out.replies if (r.custom or {}).get("kind") == "diagnosis_question")
+    payload = reply.buttons[0].payload  # "/affirm" or '/provide_reading{"choice":"..."}'
+    if payload.startswith("/provide_reading"):
+        choice = payload.split('"choice":"')[1].split('"')[0]
+        return chat.send("action_handle_answer", "provide_reading",
+                         entities=[{"entity": "choice", "value": choice}])
+    return chat.send("action_handle_answer", payload[1:])
+
+
+def test_a_hand_off_mid_diagnosis_gives_the_engineer_the_session(chat, services):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_error_code", "my pump shows A022")
+    first = custom_of(out, "diagnosis_question")["observation_id"]
+    out = answer_first_button(chat, out)
+    assert chat.slots["awaiting"] == "diagnosis", "the session should still be asking"
+    out = chat.send("action_talk_to_human", "talk_to_human", "I want to talk to an engineer")
+    custom_of(out, "ticket")
+    [stored] = tickets(services)
+    diagnosis = stored.diagnosis
+    assert first in diagnosis["observations"]  # the answers given so far
+    assert "A022" in diagnosis["observations"].values()  # the code the customer quoted
+    assert diagnosis["trace"], diagnosis  # the rules that fired, not an empty list
+    confidences = [c["confidence"] for c in diagnosis["candidates"]]
+    assert confidences == sorted(confidences, reverse=True) and len(set(confidences)) > 1
