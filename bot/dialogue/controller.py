@@ -54,7 +54,7 @@ QUESTION_HANDLERS = {
 QUESTION_MIN_CONFIDENCE = 0.1
 # Actions NLU may choose for a request to buy a part ("the solenoid is dead, can I order one?").
 PART_TOPICS = frozenset({"action_start_diagnosis", "action_answer_maintenance",
-                         "action_handle_fallback", "action_handle_answer", "action_book_visit",
+                         "action_handle_fallback", "action_handle_answer",
                          "action_answer_manual"})
 PART_MIN_SCORE = 2.0  # how well the part's name must match (answers.match_parts)
 # Actions whose topic a "how do I" question may be about; it gets the manual's procedure.
@@ -126,7 +126,8 @@ class Controller:
         verdict = self._triage().route(
             turn.text, intent=turn.intent, confidence=confidence,
             awaiting=turn.slot("awaiting"), has_id=bool(
-                found.serial or found.model or found.error_code or found.part_number or number))
+                found.serial or found.model or found.error_code or found.part_number or number),
+            machine_known=bool(turn.slot("asset_serial") or turn.slot("asset_model")))
         route = verdict.route
         if action == "action_urgent_safety" and route is not Route.DANGER:
             # NLU hears danger where the triage does not: ask rather than guess either way.

@@ -121,3 +121,12 @@ def test_a_malformed_triage_file_is_refused_with_its_name(tmp_path):
     (tmp_path / "en.yml").write_text("danger_now: ['ok']\nmaybe: ['x']\n")
     with pytest.raises(CorpusError, match="en.yml.*maybe"):
         examples.__wrapped__(tmp_path, tmp_path)
+
+
+def test_once_a_machine_is_known_only_a_clearly_foreign_request_leaves_the_domain(triage):
+    # A borderline request (somewhere between the two limits) stays with the machine.
+    borderline = "Which contract are we on, and how fast do you get back to us?"
+    verdict = triage.route(borderline, intent="ask_contract", machine_known=True)
+    assert verdict.route is Route.FLOW
+    assert triage.route(OUT_OF_DOMAIN["en"], intent="ask_contract",
+                        machine_known=True).route is Route.OUT_OF_DOMAIN
