@@ -214,8 +214,8 @@ def booking_then_status(booking: str, status: str):
     return run
 
 
-# Urgent messages written after the hazard lexicon, each list reported apart (see
-# bot/dialogue/hazards.py for which of them were later used to extend it).
+# Urgent messages written after the old hazard lexicon (some of them extended it), each list
+# reported apart.
 UNSEEN = {"urgent_unseen": "urgent (unseen):", "urgent_unseen_2": "urgent (unseen 2):"}
 LOAD_HEADING = "## Turn latency"
 
@@ -305,10 +305,11 @@ def quality_tables(results: list[Result]) -> list[str]:
     for key, prefix in UNSEEN.items():
         unseen = [r for r in results if r.scenario.startswith(prefix)]
         if unseen:
-            lines += ["", f"`{key}` (urgent messages written after the hazard lexicon; its "
-                      f"first misses were later used to extend it, see bot/dialogue/hazards.py): "
-                      f"{sum(r.success for r in unseen)}/{len(unseen)} got the safety "
-                      f"instruction first and a P1 ticket."]
+            lines += ["", f"`{key}` (urgent messages written after the old hazard lexicon, "
+                      f"which some of them extended; the triage that replaced it did not "
+                      f"learn from them): {sum(r.success for r in unseen)}/{len(unseen)} got "
+                      f"the safety instruction first and a P1 ticket (a safety question first "
+                      f"counts as a miss here)."]
     lines += ["", "| scenario | " + " | ".join(LANGUAGES) + " |",
               "|---|" + "---|" * len(LANGUAGES)]
     names = sorted({r.scenario for r in results})
