@@ -27,7 +27,7 @@ from bot.dialogue.messages import language_or_default, say
 from bot.dialogue.questions import asks_for_part, asks_how
 from bot.dialogue.replies import Button, Reply, intent_payload
 from bot.dialogue.service import AssetInfo, ServiceData
-from bot.triage.triage import Route, Triage, default_triage
+from bot.triage.triage import Route, Triage, Verdict, default_triage
 from db.diagnostics import SessionNotFoundError, create_session, get_session, save_session
 from rules.diagnosis import AnswerError, Diagnoser, DiagnosisState
 from rules.i18n import Texts
@@ -132,21 +132,8 @@ class Controller:
         if action == "action_urgent_safety" and route is not Route.DANGER:
             # NLU hears danger where the triage does not: ask rather than guess either way.
             route = Route.SAFETY_CHECK
-        if action == "action_out_of_scope" and route is Route.FLOW and (
-                verdict.out_of_domain is None or
-                verdict.out_of_domain < self._triage().thresholds.out_of_domain_bare):
-            # NLU calls it out of scope, the triage hears the domain: ask, don't send away.
-            action, handler = "action_handle_fallback", self.handle_fallback
-        if route is Route.FLOW and action in HOW_TO_TOPICS and turn.slot("awaiting") is None \
-                and asks_how(turn.text) and not (action == "action_handle_fallback"
-                                                 and (found.serial or found.model)):
-            # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
-            handler = self.answer_manual
-        elif route is Route.FLOW and action in PART_TOPICS and turn.slot("awaiting") is None \
-                and not (action == "action_handle_fallback" and (found.serial or found.model)) \
-                and self._asks_for_part(turn, found):
-            # "Price of the load solenoid for ...": NLU heard a fault; the customer buys a part.
-            handler = self.answer_spare_part
+        if route is Route.FLOW:
+            action, handler = self._flow(action, handler, turn, found, verdict)
         if route is Route.DANGER:
             self.urgent_safety(turn, found, out)
         elif route is Route.SAFETY_CHECK:
@@ -169,6 +156,26 @@ class Controller:
 
     def _triage(self) -> Triage:
         return self.s.triage or default_triage()
+
+    def _flow(self, action: str, handler: Callable[..., None], turn: Turn, found: Mentions,
+              verdict: Verdict) -> tuple[str, Callable[..., None]]:
+        """The flow a message the triage let through goes to: NLU's choice, unless the
+        message says otherwise."""
+        if action == "action_out_of_scope" and (
+                verdict.out_of_domain is None or
+                verdict.out_of_domain < self._triage().thresholds.out_of_domain_bare):
+            # NLU calls it out of scope, the triage hears the domain: ask, don't send away.
+            action, handler = "action_handle_fallback", self.handle_fallback
+        # A fallback that names a machine identifies it first (and answers the question then).
+        free = turn.slot("awaiting") is None and not (
+            action == "action_handle_fallback" and (found.serial or found.model))
+        if free and action in HOW_TO_TOPICS and asks_how(turn.text):
+            # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
+            return action, self.answer_manual
+        if free and action in PART_TOPICS and self._asks_for_part(turn, found):
+            # "Price of the load solenoid for ...": NLU heard a fault; the customer buys a part.
+            return action, self.answer_spare_part
+        return action, handler
 
     def _safety_answer(self, turn: Turn, out: Outcome) -> bool:
         """The answer to "is anyone in danger right now?": yes -> the danger path with the

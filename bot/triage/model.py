@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -43,11 +44,12 @@ class TextClassifier:
         chars.fit(folded)
         self = cls(words, chars, extra, LogisticRegression(
             C=c, class_weight="balanced", max_iter=2000, solver="liblinear"))
-        self.model.fit(self._features(texts), np.asarray(labels, dtype=int))
+        self.model.fit(self._features(texts, folded), np.asarray(labels, dtype=int))
         return self
 
-    def _features(self, texts: Sequence[str]) -> csr_matrix:
-        folded = [fold(t) for t in texts]
+    def _features(self, texts: Sequence[str], folded: Sequence[str] | None = None
+                  ) -> csr_matrix:
+        folded = folded if folded is not None else [fold(t) for t in texts]
         parts = [self.words.transform(folded), self.chars.transform(folded)]
         if self.extra:
             parts.append(csr_matrix([[f(t) for f in self.extra] for t in texts]))
@@ -56,10 +58,13 @@ class TextClassifier:
     def known_words(self, text: str) -> int:
         """How many of the message's words the model saw in training (0: keyboard mashing,
         a language it never saw, only numbers)."""
-        analyse = self.words.build_analyzer()
         vocabulary = self.words.vocabulary_
-        return sum(1 for word in analyse(fold(text)) if word in vocabulary and
+        return sum(1 for word in self._analyse(fold(text)) if word in vocabulary and
                    not word.isdigit())
+
+    @cached_property
+    def _analyse(self) -> Callable[[str], list[str]]:
+        return self.words.build_analyzer()  # type: ignore[no-any-return]
 
     def probability(self, texts: Sequence[str]) -> list[float]:
         if not texts:

@@ -19,7 +19,6 @@ from pathlib import Path
 import yaml
 from wordfreq import word_frequency
 
-from bot.dialogue.text import fold
 from rules.symptoms import stems
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -37,12 +36,9 @@ class DomainVocabulary:
     def hits(self, text: str) -> int:
         """How many words of the message are domain words, in any of the five languages
         (customers mix languages: "reset", "inverter" in a Greek message)."""
-        count = 0
-        for word in _WORD.findall(text.casefold()):
-            if any(stems(word, lang)[0] in self.stems[lang] for lang in LANGUAGES
-                   if stems(word, lang)):
-                count += 1
-        return count
+        return sum(1 for word in _WORD.findall(text.casefold())
+                   if any(s in self.stems[lang] for lang in LANGUAGES
+                          for s in stems(word, lang)[:1]))
 
 
 def _texts(language: str, corpus: Path, knowledge: Path) -> Iterable[str]:
@@ -79,4 +75,4 @@ def default_vocabulary(corpus: Path = PROJECT / "docs_corpus",
         for lang in LANGUAGES})
 
 
-__all__ = ["DomainVocabulary", "default_vocabulary", "domain_words", "fold"]
+__all__ = ["DomainVocabulary", "default_vocabulary", "domain_words"]
