@@ -225,8 +225,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rasa-url", default=None, help="a running system (else one starts)")
     parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args(argv)
-    folder = BLIND / args.date if args.date else sorted(p for p in BLIND.iterdir()
-                                                        if p.is_dir())[-1]
+    # The newest round that has this set (a later round may hold only an evaluation set).
+    folder = BLIND / args.date if args.date else sorted(
+        p for p in BLIND.iterdir() if p.is_dir() and any(p.glob(f"{args.set}*_*.yml")))[-1]
     sets = load_set(folder, args.set)
     supervisor = None
     rasa = args.rasa_url

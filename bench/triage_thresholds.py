@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-in-domain-ood", type=float, default=0.02)
     parser.add_argument("--write", action="store_true", help="store the choice")
     args = parser.parse_args(argv)
-    folder = BLIND / args.date if args.date else sorted(p for p in BLIND.iterdir()
-                                                        if p.is_dir())[-1]
+    folder = BLIND / args.date if args.date else sorted(
+        p for p in BLIND.iterdir() if p.is_dir() and any(p.glob("validation*_*.yml")))[-1]
     sets = load_set(folder, "validation")
     triage = train_triage()
     print(f"trained on {len(examples())} examples; scoring {folder.name} validation")
