@@ -38,6 +38,10 @@ SYMPTOM_WEIGHT = 0.25
 REFERENCE_SECTIONS = frozenset({"about", "models", "ranges", "codes", "maintenance", "parts",
                                 "troubleshooting"})
 REFERENCE_WEIGHT = 0.5
+# ... and a section whose title names what the question asks about ("Mechanical seal failure"
+# for "how do I replace the mechanical seal?") gains this much times the share of its title's
+# terms the question has: the title says what a procedure is for, the body mentions much else.
+TITLE_WEIGHT = 0.4  # chosen on the validation how-to set (bench/data/blind/2026-12-03)
 FLAT_SCORE_ALL = 20_000  # below this many chunks every chunk is scored (exact ranks)
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 # Knowledge-pack identifiers a query may name: error codes (E101, F004, AL140, A023), part
@@ -90,7 +94,8 @@ class Searcher:
 
     def __init__(self, index: LoadedIndex, encoder: Encoder, *, fusion: str = "convex",
                  alpha: float = 0.5, dense_languages: tuple[str, ...] | None = ("en",),
-                 symptom_weight: float = SYMPTOM_WEIGHT) -> None:
+                 symptom_weight: float = SYMPTOM_WEIGHT,
+                 title_weight: float = TITLE_WEIGHT) -> None:
         """`dense_languages`: the languages the embedding model understands (None: all). The
         packaged model is English-only: its vectors of Greek text are noise, so other
         languages reach the dense index through the glossary's English paraphrase only.
@@ -102,6 +107,7 @@ class Searcher:
         self.fusion = fusion
         self.alpha = alpha
         self.symptom_weight = symptom_weight
+        self.title_weight = title_weight
         self.dense_languages = dense_languages
         chunks = index.chunks
         self._families = np.array([c.family or "" for c in chunks], dtype=object)
@@ -126,6 +132,8 @@ class Searcher:
                     weight = 1.0 if chunk.section_id.endswith("." + topic) else 0.5
                     self._fault_rows.setdefault(topic, []).append((row, weight))
         self._reference = np.array([_is_reference(c.section_id) for c in chunks], dtype=bool)
+        self._title_terms = [frozenset(analyzer(c.language).analyze(c.section_title))
+                             for c in chunks]
         self.families = sorted({c.family for c in chunks if c.family})
         self.models = sorted({m for c in chunks for m in c.models})
         self._groups: dict[tuple[str, str], list[int]] = {}
@@ -280,9 +288,16 @@ class Searcher:
         fused = self._fuse(dense, lexical, topics, mask, symptoms)
         if procedures:
             fused = np.where(self._reference, fused * REFERENCE_WEIGHT, fused)
+            if self.title_weight > 0:
+                fused = fused + self.title_weight * self._title_overlap(query, analysis_language)
         hits = self._collapse(fused, k, query_language)
         return SearchResult(hits=hits, query_language=query_language,
                             expanded_with=expansion.matched)
+
+    def _title_overlap(self, query: str, language: str) -> np.ndarray:
+        """Per chunk, the share of its section title's terms that the query has."""
+        asked = set(analyzer(language).analyze(query))
+        return np.array([len(t & asked) / len(t) if t else 0.0 for t in self._title_terms])
 
     @staticmethod
     def _add_symptom_expansion(expansion: Expansion, symptom: SymptomMatch,
