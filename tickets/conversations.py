@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.engine import Engine
 
 from tickets import workflow
@@ -20,7 +20,7 @@ from tickets.database import reading, writing
 from tickets.domain import Actor
 from tickets.errors import TicketNotFoundError
 from tickets.store import apply_changes, current_ticket, update_ticket
-from tickets.tables import Comment, Ticket
+from tickets.tables import Comment, Ticket, TicketConversation
 
 VISIBILITIES = ("internal", "customer")
 
@@ -87,10 +87,17 @@ def set_handoff(engine: Engine, *, ticket_id: str, viewer: Actor, active: bool,
         return current_ticket(session, ticket_id, viewer)
 
 
+def _of_conversation(conversation_id: str) -> ColumnElement[bool]:
+    """The tickets of a conversation: opened from it, or joined by its report."""
+    joined = select(TicketConversation.ticket_id).where(
+        TicketConversation.conversation_id == conversation_id)
+    return or_(Ticket.conversation_id == conversation_id, Ticket.id.in_(joined))
+
+
 def _owning_ticket(engine: Engine, conversation_id: str) -> Ticket | None:
     with reading(engine) as session:
         return session.scalars(select(Ticket).where(
-            Ticket.conversation_id == conversation_id,
+            _of_conversation(conversation_id),
             Ticket.status.in_(workflow.OPEN_STATUSES))
             .order_by(Ticket.human_active.desc(), Ticket.number.desc()).limit(1)).first()
 
@@ -129,6 +136,6 @@ def pending_replies(engine: Engine, *, conversation_id: str, after: int = 0,
     with reading(engine) as session:
         return list(session.scalars(
             select(Comment).join(Ticket, Ticket.id == Comment.ticket_id)
-            .where(Ticket.conversation_id == conversation_id, Comment.kind == "reply",
+            .where(_of_conversation(conversation_id), Comment.kind == "reply",
                    Comment.id > after)
             .order_by(Comment.id).limit(limit)).all())

@@ -22,7 +22,7 @@ from tickets.database import reading, writing
 from tickets.domain import Actor
 from tickets.outbox import enqueue
 from tickets.store import apply_changes, current_ticket, values
-from tickets.tables import Comment, Ticket
+from tickets.tables import Comment, Ticket, TicketConversation
 
 NOTE_LIMIT = 20_000
 
@@ -43,9 +43,12 @@ def open_incident(engine: Engine, *, serial: str, reason: str,
 
 def add_report(engine: Engine, *, ticket_id: str, viewer: Actor, text: str,
                transcript: list[dict[str, Any]], diagnosis: dict[str, Any] | None,
-               priority: str, catalog: Catalog, now: datetime) -> tuple[Ticket, bool]:
+               priority: str, catalog: Catalog, now: datetime,
+               conversation_id: str | None = None) -> tuple[Ticket, bool]:
     """Join a new report to an open incident in one transaction; returns (ticket, raised):
-    raised when the report made it more urgent (a new danger on a P3 fault -> P1)."""
+    raised when the report made it more urgent (a new danger on a P3 fault -> P1). The
+    reporting conversation, when another than the ticket's, is linked to it: the engineer's
+    replies reach it too."""
     lines = [f"New report from the chat: {text}".strip()]
     if diagnosis:
         lines.append("Diagnosis: " + json.dumps(diagnosis, ensure_ascii=False, default=str))
@@ -57,6 +60,10 @@ def add_report(engine: Engine, *, ticket_id: str, viewer: Actor, text: str,
         ticket = current_ticket(session, ticket_id, viewer, lock=True)
         session.add(Comment(ticket_id=ticket.id, author=viewer.name, author_role=viewer.role,
                             visibility="internal", kind="note", body=body, created_at=now))
+        if conversation_id and conversation_id != ticket.conversation_id and \
+                session.get(TicketConversation, (ticket.id, conversation_id)) is None:
+            session.add(TicketConversation(ticket_id=ticket.id, conversation_id=conversation_id,
+                                           joined_at=now))
         raised = priority < ticket.priority  # "P1" < "P3": more urgent
         if raised:
             # The same rules as a PATCH: the deadlines follow the new priority.

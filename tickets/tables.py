@@ -111,6 +111,19 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class TicketConversation(Base):
+    """Another chat whose report joined the ticket (one open incident per machine and
+    reason): the engineer's replies reach it too, and it is handed over with the ticket."""
+
+    __tablename__ = "ticket_conversations"
+    __table_args__ = (Index("ix_ticket_conversations_conversation", "conversation_id"),)
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OutboxEvent(Base):
     __tablename__ = "ticket_outbox"
     __table_args__ = (Index("ix_ticket_outbox_due", "delivered_at", "next_attempt_at"),)

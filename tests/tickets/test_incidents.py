@@ -92,3 +92,33 @@ def test_a_report_joins_the_open_incident_and_a_danger_raises_it(engine):
                             **extra)
     assert incidents.open_incident(engine, serial=PUMP, reason="critical",
                                    any_reason=True) is None
+
+
+def test_a_joined_conversation_gets_the_engineers_replies_and_the_hand_off(engine):
+    from tickets import conversations
+
+    opened, _ = store.create_ticket(engine, new=urgent(customer_id="CUST-001", serial=PUMP,
+                                                       conversation_id="conv-first"),
+                                    actor=BOT, catalog=CATALOG, now=NOW)
+    for _ in range(2):  # a retried message links once
+        incidents.add_report(engine, ticket_id=opened.id, viewer=BOT, text="smoke again",
+                             transcript=[], diagnosis=None, priority="P1", catalog=CATALOG,
+                             now=NOW + timedelta(minutes=2), conversation_id="conv-second")
+    assert not conversations.handoff_state(engine, conversation_id="conv-second").human_active
+    engineer = Actor("T-GR-01", "engineer")
+    reply = conversations.add_comment(engine, ticket_id=opened.id, viewer=engineer,
+                                      body="On my way, keep everyone out of the room.",
+                                      visibility="customer", now=NOW + timedelta(minutes=4))
+    for conversation in ("conv-first", "conv-second"):
+        assert [c.id for c in conversations.pending_replies(
+            engine, conversation_id=conversation)] == [reply.id]
+        state = conversations.handoff_state(engine, conversation_id=conversation)
+        assert state.human_active and state.number == opened.number
+    assert conversations.pending_replies(engine, conversation_id="conv-other") == []
+    # The second chat's messages reach the ticket as the first one's do.
+    conversations.relay_customer_message(engine, conversation_id="conv-second",
+                                         text="we evacuated", viewer=BOT,
+                                         now=NOW + timedelta(minutes=5))
+    bodies = [c.body for c in conversations.list_comments(engine, ticket_id=opened.id,
+                                                           viewer=engineer)]
+    assert "we evacuated" in bodies
