@@ -10,6 +10,8 @@ import re
 from datetime import date
 from typing import Any
 
+from wordfreq import zipf_frequency
+
 from bot.dialogue.extract import strip_ids
 from bot.dialogue.messages import say
 from bot.dialogue.replies import Reply
@@ -19,6 +21,9 @@ from bot.dialogue.text import fold
 Catalogues = dict[str, dict[str, dict[str, Any]]]  # language -> family -> catalogue
 # Another part is shown as a close alternative when it matches at least this share as well.
 ALTERNATIVE_SHARE = 0.6
+# Words at least this frequent in the language at large ("for", "the", "need", "water") say
+# nothing about which part; the rarer words of a message are what it is about.
+COMMON_ZIPF = 4.6
 
 
 def _translated(catalogues: Catalogues, language: str, family: str, section: str, key: str,
@@ -118,6 +123,26 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
             scored.append((score, part))
     scored.sort(key=lambda pair: -pair[0])
     return scored
+
+
+def part_coverage(query: str, part: PartInfo, language: str, catalogues: Catalogues, *,
+                  machine_words: frozenset[str] = frozenset()) -> float:
+    """The share of the message's telling words (its rarer words; ids and the names of the
+    machines, "for the pump ...", left out) that name the part: 1.0 for "mechanical seal kit
+    for the pump W120-2022-00031", far less for "the seal leaks badly", a fault."""
+    translated = _translated(catalogues, language, part.family, "parts", part.part_no, "name",
+                             part.name)
+    names = set(_words(translated)) | set(_words(part.name))
+    tokens = re.findall(r"[^\W\d_]{3,}", strip_ids(query).lower())
+    telling = [w for w in (fold(t) for t in tokens if zipf_frequency(t, language) < COMMON_ZIPF)
+               if not any(w[:5] == m[:5] or (len(w) >= 5 and w in m) for m in machine_words)]
+    if not telling:
+        return 0.0
+    covered = sum(1 for w in telling if any(_similar(w, n) >= 0.8 for n in names))
+    # A single word of a part's name is a topic ("the motor sounds odd"), unless the message
+    # is hardly more than that word ("Gleitringdichtung für die Pumpe P100-2021-00542").
+    enough = covered >= 2 or (covered == 1 and len(tokens) <= 5)
+    return covered / len(telling) if enough else 0.0
 
 
 def part_answer(part: PartInfo, language: str, *, service: ServiceData,

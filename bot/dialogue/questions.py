@@ -14,15 +14,23 @@ from bot.dialogue.text import fold
 # with a plain sigma: casefold turns the final sigma into one.
 _HOW = re.compile(
     r"\bhow (do|does|can|could|should|would|to|must|is|are)\b|\bhow\?|\bprocedure\b"
-    r"|\bsteps? (to|for)\b|\binstructions?\b|\bwalk me through\b|\bwhat'?s the (process|way)"
+    r"|\bsteps? (to|for)\b|\binstructions?\b|\bwalk me through\b"
+    r"|\bwhat'?s the (right |correct |proper |best )?(process|way|procedure)"
+    r"|\bthe (right|correct|proper|best) way to\b"
     r"|\bwie (\w+ )?(ich|man|wir|kann|muss|soll|wird|werden|geht|bekomme|mache|stelle)\b"
+    r"|\bwie \w+ (unser\w*|der|die|das|den|dem)\b"
     r"|\banleitung|\bvorgehen|\bschritte\b"
     r"|\bprozedur|\bvorgehensweise"
-    r"|(^|[;:,.!?]\s*)πωσ\b|\bπωσ (να|μπορω|γινεται|θα)\b|\bπωσ ((το|τα|τον|την|τη) )?\w+ω\b"
+    r"|(^|[;:,.!?]\s*)πωσ\b|\bπωσ (να|μπορω|γινεται|θα)\b"
+    r"|\bπωσ ((το|τα|τον|την|τη|τισ|τουσ) )?\w+(ω|ουμε|ετε|εται|ονται)\b"
     r"|διαδικασια|\bβηματα\b|\bοδηγιεσ\b"
     r"|\bcomment\b|\bmarche a suivre|\betapes\b|\bmode operatoire|\bla methode pour"
+    r"|\bla (bonne |meilleure )?(facon|maniere) (de|d)\b"
     r"|¿\s*como\b|(^|[;:,.!?]\s*)como\b|\bcomo (se|puedo|debo|hay que|\w+o)\b"
-    r"|\bprocedimiento|\bpasos (para|a seguir)|\binstrucciones\b|\bla forma de\b")
+    r"|\bprocedimiento|\bpasos (para|a seguir)|\bque pasos\b|\binstrucciones\b"
+    r"|\bla (mejor )?(forma|manera) de\b")
+
+
 def asks_how(text: str) -> bool:
     """A question for a procedure ("how do I vent the pump?"); "how often" alone asks for an
     interval, which the maintenance schedule answers."""

@@ -165,7 +165,7 @@ def test_ticket_status_lists_the_customers_own_tickets(chat, services):
 
 
 def test_an_unreachable_ticket_store_spools_the_escalation_and_files_it_later(
-        chat, services, tmp_path):
+        services, tmp_path):
     from sqlalchemy import create_engine
 
     from db.migrate import upgrade
@@ -174,6 +174,7 @@ def test_an_unreachable_ticket_store_spools_the_escalation_and_files_it_later(
     healthy = services.engine
     broken_url = f"sqlite:///{tmp_path}/not-migrated.db"
     services.engine = create_engine(broken_url)  # no tables: every write fails
+    chat = Chat(Controller(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_urgent_safety", "urgent_safety", "smoke from the motor!")
     assert kinds(out)[0] == "safety"

@@ -13,11 +13,15 @@ HOW = [
     "Τι ελέγχω κάθε εβδομάδα και πώς το κάνω;",
     "Comment on fait l'appoint d'huile ?", "quelle est la marche à suivre pour purger",
     "¿Cómo cambio el sello mecánico?", "pasos para hacer el cambio de aceite",
+    "E111 again - wie misst unser Elektriker die Spannung?", "Πείτε μου πώς καθαρίζεται η σίτα",
+    "κάθε πότε και πώς αλλάζουμε τα ρουλεμάν;", "Quelle est la bonne façon de purger l'air ?",
+    "la bomba cavita, ¿qué pasos sigo?", "what's the right way to drain the condensate?",
 ]
 NOT_HOW = [
     "how often do I grease the bearings?", "how much is the oil filter?",
     "the pump makes a grinding noise", "μου είπαν πως η αντλία είναι χαλασμένη",
     "funciona como antes", "Wann ist der nächste Ölwechsel fällig?",
+    "genau so wie der alte Filter", "le compresseur tourne comme hier",
 ]
 PART = [
     "can I order the load solenoid today?", "price of the separator element?",

@@ -166,6 +166,44 @@ def test_a_part_order_filed_as_a_fault_gets_the_part(chat):
     assert custom_of(out, "spare_part")["part_numbers"][0] == "HCP-BRG-100"
 
 
+@pytest.mark.parametrize(("language", "action", "intent", "text", "part"), [
+    ("en", "action_start_diagnosis", "report_problem",
+     "mechanical seal cartridge for the pump P100-2021-00542", "HCP-MS-100"),
+    ("el", "action_handle_fallback", "nlu_fallback",
+     "Σετ ρουλεμάν για την αντλία P050-2019-00988", "HCP-BRG-050"),
+    ("de", "action_identify_asset", "identify_asset",
+     "Gleitringdichtung für die Pumpe P100-2021-00542", "HCP-MS-100"),
+])
+def test_a_message_that_names_only_a_part_gets_the_part(services, language, action, intent,
+                                                        text, part):
+    chat = Chat(Controller(services), language=language)
+    out = chat.send(action, intent, text, ranking=[(intent, 0.6)])
+    assert "diagnosis_question" not in kinds(out)
+    assert custom_of(out, "spare_part")["part_numbers"][0] == part
+
+
+@pytest.mark.parametrize("text", [
+    "the mechanical seal of the pump is leaking badly",
+    "How often is the mechanical seal of the pump replaced?",
+    "How do I replace the mechanical seal on the pump?",
+])
+def test_a_fault_or_a_question_naming_a_part_is_no_order(chat, text):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_problem", text)
+    assert "spare_part" not in kinds(out)
+
+
+def test_a_question_about_a_procedure_gets_no_safety_question(services):
+    chat = Chat(asking_always(services))
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_urgent_safety", "urgent_safety",
+                    "How do I replace the mechanical seal on the pump?")
+    assert "safety_check" not in kinds(out) and "safety" not in kinds(out)
+    assert "seal" in custom_of(out, "manual_answer")["section_id"]
+    out = chat.send("action_start_diagnosis", "report_problem", "the motor smells hot")
+    assert kinds(out) == ["safety_check"], "a report still gets the question"
+
+
 def answer_first_button(chat, out):
     """Press the first button of the pending diagnosis question (as a customer would)."""
     reply = next(r for r in out.replies if (r.custom or {}).get("kind") == "diagnosis_question")

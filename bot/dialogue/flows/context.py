@@ -1,0 +1,77 @@
+"""What every flow is given: the interfaces to the outside, the domain services, and the few
+steps they all share (which machine, asking for it, the engineer button)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.dialogue.escalation import EscalationPolicy
+from bot.dialogue.extract import Mentions
+from bot.dialogue.messages import say
+from bot.dialogue.ports import DiagnosisSessions, ManualSearch, TicketDesk
+from bot.dialogue.replies import Button, intent_payload
+from bot.dialogue.service import AssetInfo, ServiceData
+from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
+from rules.diagnosis import Diagnoser
+from tickets.catalog import Catalog
+
+# A flow step: the message, what it names, the answer it fills.
+Step = Callable[[Turn, Mentions, Outcome], None]
+# Run another flow's step by name (a task put aside, a question beside an id).
+Dispatch = Callable[[str, Turn, Mentions, Outcome], None]
+
+FEEDBACK_INTENTS = ("affirm", "deny")
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    desk: TicketDesk
+    sessions: DiagnosisSessions
+    manuals: ManualSearch
+    diagnoser: Diagnoser
+    service: ServiceData
+    catalog: Catalog
+    policy: EscalationPolicy
+    now: Callable[[], datetime]
+
+    def known_asset(self, turn: Turn, found: Mentions | None = None) -> AssetInfo | None:
+        """The machine named now or identified earlier, without saying anything."""
+        return self.service.asset(
+            serial=(found.serial if found else None) or turn.slot("asset_serial"),
+            model=(found.model if found else None) or turn.slot("asset_model"))
+
+    def asset(self, turn: Turn, found: Mentions, out: Outcome) -> AssetInfo | None:
+        """The machine the conversation is about: named now, or identified earlier; a serial
+        nobody knows is said so. Remembered in the slots."""
+        serial = found.serial or turn.slot("asset_serial")
+        model = found.model or turn.slot("asset_model")
+        asset = self.service.asset(serial=serial, model=model)
+        if found.serial and (asset is None or asset.serial is None):
+            out.say(say("serial_unknown", turn.language, serial=found.serial))
+            out.slots["asset_serial"] = None
+            if asset is None and turn.slot("asset_serial"):
+                asset = self.service.asset(serial=turn.slot("asset_serial"))
+        if asset is not None:
+            out.slots.update(asset_serial=asset.serial, asset_model=asset.model,
+                             asset_family=asset.family, customer_id=asset.customer_id)
+            turn.slots.update(out.slots)
+        return asset
+
+
+def ask_asset(turn: Turn, out: Outcome, task: str, *, serial: bool = False,
+              message: str | None = None) -> None:
+    """Ask which machine, and put the task aside until it is known."""
+    out.say(say(message or ("ask_serial_for_ticket" if serial else "ask_asset"),
+                turn.language))
+    out.wait_for(Awaiting.ASSET, Pending(task, text=turn.text, message_id=turn.message_id))
+
+
+def engineer_button(language: str) -> Button:
+    return Button(say("button_talk_to_engineer", language), intent_payload("talk_to_human"))
+
+
+def yes_no(language: str) -> list[Button]:
+    return [Button(say("button_yes", language), intent_payload("affirm")),
+            Button(say("button_no", language), intent_payload("deny"))]

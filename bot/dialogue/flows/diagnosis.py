@@ -1,0 +1,188 @@
+"""Guided diagnosis: start a session from a symptom or a code, apply the customer's answers,
+conclude (with the manual's section), or hand over to an engineer with the session as it
+stands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.dialogue import diagnosis_view
+from bot.dialogue.escalation import Signal
+from bot.dialogue.extract import Mentions
+from bot.dialogue.flows.context import FEEDBACK_INTENTS, FlowContext, ask_asset, yes_no
+from bot.dialogue.flows.manuals import Manuals
+from bot.dialogue.flows.tickets import Tickets
+from bot.dialogue.messages import say
+from bot.dialogue.replies import Reply
+from bot.dialogue.service import AssetInfo
+from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
+from rules.diagnosis import AnswerError, DiagnosisState
+from rules.i18n import Texts
+
+logger = logging.getLogger(__name__)
+
+
+class Diagnosis:
+    def __init__(self, ctx: FlowContext, tickets: Tickets, manuals: Manuals) -> None:
+        self.ctx, self.tickets, self.manuals = ctx, tickets, manuals
+
+    def start_diagnosis(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        ctx = self.ctx
+        asset = ctx.asset(turn, found, out)
+        code = found.error_code
+        family = asset.family if asset else None
+        kb = ctx.diagnoser.kb
+        if family is None and code:
+            fam = kb.family_for(error_code=code)
+            family = fam.id if fam else None
+        if family is None:
+            ask_asset(turn, out, "start_diagnosis")
+            return
+        if code and code not in kb.families[family].error_codes:
+            code = None
+        try:
+            state, outcome = ctx.diagnoser.start(
+                family=family, model=asset.model if asset else None,
+                serial=asset.serial if asset else None, language=turn.language,
+                error_code=code, symptom=turn.text)
+        except AnswerError:
+            logger.exception("diagnosis could not start for %s", turn.sender)
+            out.say(say("ask_problem", turn.language))
+            return
+        if code:
+            out.say(say("code_info", turn.language, code=code,
+                        title=self._code_title(family, code, turn.language)))
+        session_id = f"{turn.sender[:60]}:{turn.message_id[:60]}"
+        ctx.sessions.create(session_id, state, outcome["status"])
+        out.slots["diagnosis_session"] = session_id
+        self._outcome(turn, out, outcome, family, asset)
+
+    def answer(self, turn: Turn, found: Mentions, out: Outcome, *,
+               strict: bool = False) -> bool:
+        """Apply the customer's answer to the pending question; False if it is no answer
+        (with `strict`), else a reply that re-asks the question with its choices."""
+        session_id = turn.slot("diagnosis_session")
+        loaded = self.ctx.sessions.load(session_id) if session_id else None
+        if loaded is None:
+            return False
+        state, version = loaded
+        if not state.pending:
+            return False
+        obs = self.ctx.diagnoser.kb.families[state.family].observations[state.pending]
+        value: Any
+        unit = None
+        if turn.intent == "dont_know":
+            value = None
+        elif obs.type == "boolean":
+            if turn.intent not in FEEDBACK_INTENTS:
+                return not strict and self._not_understood(turn, out, state)
+            value = turn.intent == "affirm"
+        elif obs.type == "choice":
+            value = found.choice or self._match_choice(turn.text, obs, state)
+            if value is None:
+                return not strict and self._not_understood(turn, out, state)
+        else:
+            if found.reading is None:
+                return not strict and self._not_understood(turn, out, state)
+            value, unit = found.reading.value, found.reading.unit
+        try:
+            outcome = self.ctx.diagnoser.answer(state, obs.id, value, unit)
+        except AnswerError as exc:
+            return self._not_understood(turn, out, state, problem=exc.message)
+        self.ctx.sessions.save(session_id, state, outcome["status"], version=version)
+        asset = self.ctx.known_asset(turn)
+        self._outcome(turn, out, outcome, state.family, asset)
+        return True
+
+    def _not_understood(self, turn: Turn, out: Outcome, state: DiagnosisState,
+                        problem: str = "") -> bool:
+        out.say(say("answer_not_understood", turn.language, problem=problem))
+        outcome = self.ctx.diagnoser.evaluate(state)
+        if outcome.get("question"):
+            out.replies.extend(diagnosis_view.question_replies(outcome["question"],
+                                                               turn.language))
+        return True
+
+    def _code_title(self, family: str, code: str, language: str) -> str:
+        fam = self.ctx.diagnoser.kb.families[family]
+        return Texts(self.ctx.diagnoser.kb, fam, language).code_title(fam.error_codes[code])
+
+    def _outcome(self, turn: Turn, out: Outcome, outcome: dict[str, Any], family: str,
+                 asset: AssetInfo | None) -> None:
+        """The next question, the conclusion with its manual section, or the hand-over."""
+        status = outcome["status"]
+        out.slots["diagnosis_snapshot"] = snapshot(outcome)
+        if status == "question":
+            out.replies.extend(diagnosis_view.question_replies(outcome["question"],
+                                                               turn.language))
+            out.slots["awaiting"] = str(Awaiting.DIAGNOSIS)
+            return
+        out.slots["awaiting"] = None
+        conclusion = outcome.get("conclusion")
+        escalation_info = outcome.get("escalation") or {}
+        decision = self.ctx.policy.decide(
+            Signal.DIAGNOSIS, diagnosis_status=status,
+            diagnosis_reason=escalation_info.get("reason"),
+            diagnosis_priority=escalation_info.get("priority"),
+            diagnosis_confidence=conclusion.get("confidence") if conclusion else None)
+        if decision is not None and decision.safety_first:
+            out.say(Reply(say("safety_specific", turn.language,
+                              action=escalation_info.get("action", "")),
+                          custom={"kind": "safety"}))
+            out.say(escalation_info.get("explanation") or "")
+            self.tickets.escalate(turn, out, decision)
+            return
+        if conclusion and (decision is None or decision.offer_only):
+            citation, cites = self.manuals.fault_citation(conclusion, family, turn.language)
+            replies = diagnosis_view.conclusion_replies(
+                conclusion, turn.language, service=self.ctx.service,
+                region=asset.region if asset else None, citation=citation)
+            out.slots["citations"] = cites
+            if decision is not None:  # safety-critical repair: an engineer, if they agree
+                out.replies.append(replies[0])
+                out.say(Reply(say("safety_critical_offer", turn.language),
+                              yes_no(turn.language)))
+                out.wait_for(Awaiting.OFFER, Pending(
+                    "escalate", text=turn.text, message_id=turn.message_id,
+                    reason=decision.reason, priority=decision.priority))
+                return
+            out.replies.extend(replies)
+            out.wait_for(Awaiting.FEEDBACK)
+            out.slots["last_answer"] = "diagnosis"
+            return
+        out.say(escalation_info.get("explanation") or say("diagnosis_uncertain", turn.language))
+        if decision is not None:
+            self.tickets.escalate(turn, out, decision)
+
+    def _match_choice(self, text: str, obs: Any, state: DiagnosisState) -> str | None:
+        kb = self.ctx.diagnoser.kb
+        texts = Texts(kb, kb.families[state.family], state.language)
+        folded = text.strip().casefold()
+        for choice in obs.choices:
+            if folded in (choice.casefold(), choice.replace("_", " ").casefold(),
+                          texts.choice_label(obs, choice).casefold()):
+                return str(choice)
+        return None
+
+
+def snapshot(outcome: dict[str, Any]) -> dict[str, Any]:
+    """What a ticket needs from a diagnosis outcome (kept in a slot between turns)."""
+    trace = ((outcome.get("conclusion") or {}).get("trace")
+             or (outcome.get("escalation") or {}).get("trace") or outcome.get("trace") or {})
+    answers_ = dict(trace.get("answers") or {})
+    code = next((v for k, v in answers_.items() if "code" in k and isinstance(v, str)), None)
+    return {
+        "status": outcome["status"],
+        "candidates": outcome.get("candidates", [])[:5],
+        "observations": answers_,
+        # The session as it went: what the customer answered (codes included), in order,
+        # then the rules that fired on it and what they could not tell.
+        "trace": [f"answered: {k} = {v}" for k, v in answers_.items()][:50]
+        + [f"rule fired: {r}" for r in trace.get("rules_fired", [])][:50]
+        + [f"don't know: {u}" for u in trace.get("unknown", [])][:20],
+        "conclusion": {k: v for k, v in (outcome.get("conclusion") or {}).items()
+                       if k in ("fault_id", "fault_name", "confidence")} or None,
+        "priority": (outcome.get("escalation") or {}).get("priority"),
+        "error_code": code,
+    }

@@ -1,0 +1,77 @@
+"""Answers from the service data: the maintenance schedule of a machine, spare parts and their
+prices, the customer's contract and warranty."""
+
+from __future__ import annotations
+
+from bot.dialogue import answers
+from bot.dialogue.extract import Mentions, strip_ids
+from bot.dialogue.flows.context import FlowContext, ask_asset
+from bot.dialogue.messages import say
+from bot.dialogue.questions import asks_for_part, asks_how
+from bot.dialogue.replies import Reply
+from bot.dialogue.state import Outcome, Turn
+from bot.dialogue.text import fold
+
+PART_MIN_SCORE = 2.0  # how well a part's name must match to be what a message asks to buy
+# A message without words of buying asks for a part when the part's name is most of what it
+# says ("mechanical seal kit for the W060-2023-00640"): this share of its telling words.
+NAMES_ONLY_A_PART = 0.75
+
+
+# Glossary terms that name the machines themselves ("for the pump ..."), not a part.
+MACHINE_TERMS = ("compressor", "screw_compressor", "centrifugal_pump", "chiller")
+
+
+class ServiceAnswers:
+    def __init__(self, ctx: FlowContext) -> None:
+        self.ctx = ctx
+        glossary = ctx.diagnoser.kb.glossary
+        self.machine_words = frozenset(
+            fold(word) for term in MACHINE_TERMS
+            for forms in (glossary.get(term) or {}).values() for form in forms
+            for word in form.split())
+
+    def answer_maintenance(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self.ctx.asset(turn, found, out)
+        if asset is None:
+            ask_asset(turn, out, "answer_maintenance", message="ask_model_for_maintenance")
+            return
+        out.say(answers.maintenance_answer(asset, turn.language, service=self.ctx.service,
+                                           catalogues=self.ctx.diagnoser.kb.catalogues))
+
+    def answer_spare_part(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self.ctx.asset(turn, found, out)
+        reply = answers.spare_part_answer(turn.text, turn.language, service=self.ctx.service,
+                                          catalogues=self.ctx.diagnoser.kb.catalogues,
+                                          part_number=found.part_number, asset=asset)
+        out.say(reply or Reply(say("part_not_found", turn.language)))
+
+    def answer_contract(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        asset = self.ctx.asset(turn, found, out)
+        if asset is None or asset.customer_id is None:
+            ask_asset(turn, out, "answer_contract", serial=True)
+            return
+        out.say(answers.contract_answer(asset, turn.language, service=self.ctx.service,
+                                        today=self.ctx.now().date()))
+
+    def asks_for_part(self, turn: Turn, found: Mentions, *, or_names_one: bool = False) -> bool:
+        """Words of buying, and a part of the catalogue (of the machine, when known) that the
+        message names well; with `or_names_one`, also a message that is little more than a
+        part's name (no buying words, no code, no "how do I")."""
+        buying = asks_for_part(turn.text)
+        if not buying and not or_names_one:
+            return False
+        if found.part_number:
+            return buying
+        asset = self.ctx.known_asset(turn, found)
+        service = self.ctx.service
+        pool = service.parts_for(model=asset.model) if asset else list(service.parts.values())
+        catalogues = self.ctx.diagnoser.kb.catalogues
+        scored = answers.match_parts(strip_ids(turn.text), pool, turn.language, catalogues)
+        if not scored or scored[0][0] < PART_MIN_SCORE:
+            return False
+        if buying:
+            return True
+        return not found.error_code and not asks_how(turn.text) and answers.part_coverage(
+            turn.text, scored[0][1], turn.language, catalogues,
+            machine_words=self.machine_words) >= NAMES_ONLY_A_PART

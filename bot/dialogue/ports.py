@@ -1,0 +1,79 @@
+"""What the flows need from the outside, as interfaces: the ticket desk, the diagnostic
+sessions and the manuals. The flows never see a database engine or an index; the router hands
+them these (implemented over SQL and the FAISS index in bot/dialogue/adapters.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from rules.diagnosis import DiagnosisState
+from tickets.domain import NewTicket
+
+
+class DeskUnavailableError(RuntimeError):
+    """The ticket store cannot be reached or refused the write."""
+
+
+class UnknownTicketError(LookupError):
+    """No such ticket, or the machine named cannot be given to it."""
+
+
+class TicketView(Protocol):
+    """What the dialogue reads of a ticket."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def assignee(self) -> str | None: ...
+    @property
+    def response_due_at(self) -> datetime | None: ...
+
+
+class TicketDesk(Protocol):
+    def open(self, new: NewTicket, *, key: str) -> TicketView:
+        """Open a ticket once per `key` (a retried message gets the same one)."""
+
+    def queue(self, new: NewTicket, *, key: str) -> str:
+        """Keep a ticket the store could not take, to be delivered later; its reference."""
+
+    def open_incident(self, *, serial: str, reason: str, any_reason: bool) -> TicketView | None:
+        """The machine's open incident for this reason (or any, for a danger)."""
+
+    def add_report(self, ticket_id: str, *, text: str, transcript: list[dict[str, Any]],
+                   diagnosis: dict[str, Any] | None, priority: str,
+                   conversation_id: str) -> TicketView:
+        """Add a new report to an open incident (raising its priority if more urgent); the
+        engineer's replies reach the reporting conversation too."""
+
+    def identify(self, ticket_id: str, *, serial: str) -> TicketView:
+        """Give a ticket opened before the machine was known its machine and customer."""
+
+    def tickets(self, *, customer_id: str | None, conversation_id: str) -> list[TicketView]:
+        """The customer's tickets (or this conversation's), newest first."""
+
+
+class DiagnosisSessions(Protocol):
+    def create(self, session_id: str, state: DiagnosisState, status: str) -> bool:
+        """Store a new session; False if it exists already (a retried message)."""
+
+    def load(self, session_id: str) -> tuple[DiagnosisState, int] | None:
+        """The session's state and version, or None."""
+
+    def save(self, session_id: str, state: DiagnosisState, status: str, *,
+             version: int) -> None:
+        """Write the state if nobody wrote it since `version`."""
+
+
+class ManualSearch(Protocol):
+    def search(self, query: str, *, language: str, family: str | None, k: int,
+               model: str | None = None, procedures: bool = False) -> list[Any]:
+        """The best manual passages (retrieval.search hits), [] when there are no manuals."""
