@@ -1,4 +1,6 @@
-"""The triage of one message, before any flow: danger -> domain -> language -> the flow.
+"""The triage of one message, before any flow: danger -> language -> domain -> the flow.
+(The language is told before the domain because the domain models know only the five
+languages: a pump question in Italian would otherwise be called out of the domain.)
 
 `Triage.route` answers where a message goes; the dialogue controller acts on it. Safety comes
 first for every message, whatever the conversation waits for, so an emergency typed in the
@@ -96,6 +98,10 @@ class Triage:
         if level is Danger.POSSIBLE:
             return Verdict(Route.SAFETY_CHECK, danger)
         ood = None
+        if not has_id and unsupported_language(text):
+            # The domain models know the five languages only: a message in another one cannot
+            # be judged in or out of the domain, only answered in the language we have.
+            return Verdict(Route.UNSUPPORTED_LANGUAGE, danger)
         # No known word at all is gibberish, not another domain: the fallback's polite
         # "please rephrase" answers it.
         if not has_id and awaiting is None and not _small_talk(text, intent, confidence) \
@@ -109,8 +115,6 @@ class Triage:
                 limit = max(limit, MACHINE_KNOWN_LIMIT)
             if ood >= limit:
                 return Verdict(Route.OUT_OF_DOMAIN, danger, ood)
-        if not has_id and unsupported_language(text):
-            return Verdict(Route.UNSUPPORTED_LANGUAGE, danger, ood)
         return Verdict(Route.FLOW, danger, ood)
 
 
