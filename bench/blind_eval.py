@@ -224,6 +224,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--label", default="", help="suffix of the report's file name")
     parser.add_argument("--rasa-url", default=None, help="a running system (else one starts)")
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--study", action="store_true",
+                        help="also write the per-message results of an evaluation set: only for "
+                             "a set whose one run is reported, which then becomes a study set")
     args = parser.parse_args(argv)
     # The newest round that has this set (a later round may hold only an evaluation set).
     folder = BLIND / args.date if args.date else sorted(
@@ -249,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     title = f"Blind routing evaluation ({args.set}" + (f", {args.label})" if args.label else ")")
     text = report(results, title, source)
     (OUT / f"{name}.md").write_text(text, encoding="utf-8")
-    if args.set == "validation":  # the evaluation set is counted, never studied
+    if args.set == "validation" or args.study:  # an evaluation set is counted, not studied
         with (OUT / f"{name}.jsonl").open("w", encoding="utf-8") as fh:
             for r in results:
                 fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
