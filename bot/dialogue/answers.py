@@ -85,18 +85,43 @@ def _similar(asked: str, name_word: str) -> float:
     return dice if dice >= 0.55 else 0.0
 
 
+Glossary = dict[str, dict[str, tuple[str, ...]]]  # term id -> language -> forms
+# Words after which a message says what it does not want ("the coil, not the valve body").
+_NEGATION = re.compile(
+    r"\b(not|without|nicht|ohne|kein\w*|οχι|χωρισ|pas|sans|sin|no (el|la|los|las|todo|toda))\b"
+    r"[^,.;:!?()]*")
+
+
+def part_words(part: PartInfo, language: str, catalogues: Catalogues,
+               glossary: Glossary | None = None) -> set[str]:
+    """The words a customer may name the part by: its name in their language and in English,
+    and the glossary's terms (all languages, synonyms: "déshuileur", "rodete", "κόπλερ")
+    for the terms its English name contains."""
+    translated = _translated(catalogues, language, part.family, "parts", part.part_no, "name",
+                             part.name)
+    words = set(_words(translated)) | set(_words(part.name))
+    english = set(_words(part.name))
+    for forms in (glossary or {}).values():
+        term = forms.get("en") or ()
+        if any(set(_words(t)) and set(_words(t)) <= english for t in term):
+            for variants in forms.values():
+                for form in variants:
+                    words |= set(_words(form))
+    return words
+
+
 def match_parts(query: str, candidates: list[PartInfo], language: str,
-                catalogues: Catalogues) -> list[tuple[float, PartInfo]]:
-    """Parts scored by how well their names (in the customer's language and in English) match
-    the words asked, best first. Words that many part names share ("kit", "set", "valve")
-    count less than the words that tell parts apart; a number in the question (8 or 10 bar)
+                catalogues: Catalogues,
+                glossary: Glossary | None = None) -> list[tuple[float, PartInfo]]:
+    """Parts scored by how well their names (in the customer's language and in English, and
+    the glossary's terms for them) match the words asked, best first. Words that many part
+    names share ("kit", "set", "valve") count less than the words that tell parts apart; what
+    the message says it does not want is left out; a number in the question (8 or 10 bar)
     must be the part's number, and one that contradicts it counts against the part."""
-    asked = [w for w in _words(query) if len(w) >= 3 or w.isdigit()]
-    names = {}
-    for part in candidates:
-        translated = _translated(catalogues, language, part.family, "parts", part.part_no,
-                                 "name", part.name)
-        names[part.part_no] = set(_words(translated)) | set(_words(part.name))
+    wanted = _NEGATION.sub(" ", fold(query))
+    asked = [w for w in _words(wanted) if len(w) >= 3 or w.isdigit()]
+    names = {part.part_no: part_words(part, language, catalogues, glossary)
+             for part in candidates}
     if not asked or not names:
         return []
     df: dict[str, int] = {}
@@ -126,13 +151,12 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
 
 
 def part_coverage(query: str, part: PartInfo, language: str, catalogues: Catalogues, *,
-                  machine_words: frozenset[str] = frozenset()) -> float:
+                  machine_words: frozenset[str] = frozenset(),
+                  glossary: Glossary | None = None) -> float:
     """The share of the message's telling words (its rarer words; ids and the names of the
     machines, "for the pump ...", left out) that name the part: 1.0 for "mechanical seal kit
     for the pump W120-2022-00031", far less for "the seal leaks badly", a fault."""
-    translated = _translated(catalogues, language, part.family, "parts", part.part_no, "name",
-                             part.name)
-    names = set(_words(translated)) | set(_words(part.name))
+    names = part_words(part, language, catalogues, glossary)
     tokens = re.findall(r"[^\W\d_]{3,}", strip_ids(query).lower())
     telling = [w for w in (fold(t) for t in tokens if zipf_frequency(t, language) < COMMON_ZIPF)
                if not any(w[:5] == m[:5] or (len(w) >= 5 and w in m) for m in machine_words)]
@@ -171,14 +195,14 @@ def part_answer(part: PartInfo, language: str, *, service: ServiceData,
 
 def spare_part_answer(query: str, language: str, *, service: ServiceData,
                       catalogues: Catalogues, part_number: str | None,
-                      asset: AssetInfo | None) -> Reply | None:
+                      asset: AssetInfo | None, glossary: Glossary | None = None) -> Reply | None:
     """The part asked about first, then up to two close alternatives, labelled as such; None
     when nothing matches. Parts that fit the customer's machine are the ones considered."""
     if part_number and part_number in service.parts:
         parts = [service.parts[part_number]]
     else:
         pool = service.parts_for(model=asset.model) if asset else list(service.parts.values())
-        scored = match_parts(strip_ids(query), pool, language, catalogues)
+        scored = match_parts(strip_ids(query), pool, language, catalogues, glossary)
         if not scored:
             return None
         best = scored[0][0]

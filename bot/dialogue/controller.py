@@ -31,7 +31,7 @@ from bot.dialogue.flows.safety import SafetyCheck
 from bot.dialogue.flows.service_data import ServiceAnswers
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import language_or_default
-from bot.dialogue.questions import asks_how
+from bot.dialogue.questions import asks_how, asks_what_to_do
 from bot.dialogue.service import ServiceData
 from bot.dialogue.state import Awaiting, Outcome, Turn
 from bot.triage.triage import Route, Triage, Verdict, default_triage
@@ -47,6 +47,9 @@ PART_TOPICS = frozenset({"start_diagnosis", "answer_maintenance", "handle_fallba
 # P050-2019-00988": a fault report, a reading, a fallback); not the maintenance questions
 # ("how often is the separator element changed?").
 PART_NAME_TOPICS = frozenset({"start_diagnosis", "handle_fallback", "handle_answer"})
+# Actions where "what do we check in the weekly inspection?" asks for the task's section; not
+# the fault reports, whose "what do I do?" the guided diagnosis answers.
+WHAT_TO_DO_TOPICS = frozenset({"answer_maintenance", "handle_fallback"})
 # Actions whose topic a "how do I" question may be about; it gets the manual's procedure.
 HOW_TO_TOPICS = frozenset({"start_diagnosis", "answer_maintenance", "answer_spare_part",
                            "handle_fallback", "urgent_safety"})
@@ -167,6 +170,8 @@ class Controller:
             step == "handle_fallback" and (found.serial or found.model))
         if free and step in HOW_TO_TOPICS and asks_how(turn.text):
             # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
+            return "answer_manual"
+        if free and step in WHAT_TO_DO_TOPICS and asks_what_to_do(turn.text):
             return "answer_manual"
         if free and step in PART_TOPICS and not asks_how(turn.text) and \
                 self.service.asks_for_part(turn, found,

@@ -6,6 +6,7 @@ instead, so such a message gets an honest answer (and the offer of an engineer).
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -15,6 +16,12 @@ OTHERS = ("ITALIAN", "PORTUGUESE", "DUTCH", "TURKISH", "POLISH", "RUSSIAN", "ROM
           "JAPANESE")
 MIN_LETTERS = 15
 MIN_CONFIDENCE = 0.9
+# lingua's fast mode takes short plain sentences for a neighbour ("How often is the oil filter
+# changed?" -> Danish at 0.9+): a message whose words are nearly all ordinary words of one of
+# the five languages (wordfreq, offline) is in that language, whatever the detector says.
+KNOWN_ZIPF = 3.0
+KNOWN_SHARE = 0.8
+CODES = {"ENGLISH": "en", "GREEK": "el", "GERMAN": "de", "FRENCH": "fr", "SPANISH": "es"}
 
 _detector: Any = None
 _lock = threading.Lock()
@@ -42,6 +49,17 @@ def unsupported_language(text: str) -> str | None:
         return None
     top = values[0]
     name = top.language.name
-    if name in SUPPORTED or top.value < MIN_CONFIDENCE:
+    if name in SUPPORTED or top.value < MIN_CONFIDENCE or _ours(text):
         return None
     return str(name.title())
+
+
+def _ours(text: str) -> bool:
+    """Nearly every word is an ordinary word of one of the five languages."""
+    from wordfreq import zipf_frequency
+
+    words = re.findall(r"[^\W\d_]{2,}", text.lower())
+    if not words:
+        return False
+    return any(sum(zipf_frequency(w, code) >= KNOWN_ZIPF for w in words) / len(words)
+               >= KNOWN_SHARE for code in CODES.values())

@@ -37,19 +37,41 @@ def asks_how(text: str) -> bool:
     return bool(_HOW.search(fold(text)))
 
 
+# "What do I check in the weekly inspection?", "Que faut-il faire à la première révision ?":
+# what a task consists of, which the manual's task section answers (not the whole schedule).
+_WHAT_TO_DO = re.compile(
+    r"\bwhat (do|should|must|can) (i|we|you) (check|do|adjust|inspect|look at|clean|test)\b"
+    r"|\bwhat (checks|is checked|gets checked|is done|gets done)\b|\bwhat to (check|do)\b"
+    r"|\bwas (muss|soll|mache|prufe|kontrolliere|tue|stelle) (ich|man|wir)\b"
+    r"|\bwas wird\b.{0,80}\b(gemacht|gepruft|kontrolliert|getan|erledigt)\b"
+    r"|\bτι (πρεπει να |να )?(ελεγχ|κανω|κανουμε|κοιτ|ρυθμιζ|καθαρ|αλλαζ)\w*"
+    r"|\bτι ακριβωσ (κανουμε|κανω|ελεγχ)\w*"
+    r"|\bque faut-il (faire|verifier|controler)|\bqu'est-ce qu'on (fait|verifie|controle)"
+    r"|\bque (dois|doit|devons)-(je|on|nous) (faire|verifier|controler)"
+    r"|\b(je|on) (controle|verifie|fait) quoi\b"
+    r"|\bque (hay que|tengo que|tenemos que|debo|debemos) (hacer|revisar|comprobar|mirar)\b"
+    r"|\bque (hago|compruebo|reviso|miro|ajusto)\b|\bque se (revisa|comprueba|hace)\b")
+
+
+def asks_what_to_do(text: str) -> bool:
+    """A question for what a task consists of ("what do we check every week?"): a procedure
+    too, though not asked with "how"."""
+    return bool(_WHAT_TO_DO.search(fold(text)))
+
+
 _PART = re.compile(
     r"\border|\bprice|\bcost|\bhow much\b|\bin stock\b|\bdo you have\b|\bhave you got\b"
     r"|\bany in\b|\bquote\b|\blead time|\bbuy\b|\bspare\b|\breplacement\b|\bcan i get\b"
-    r"|\bi need (a|an|the|new|two|\d)|\bwe need (a|an|the|new|two|\d)"
+    r"|\b(i |we |^)need (a|an|the|new|two|\d)|\bsend (me|us)\b"
     r"|\bbestell|\bpreis|\bkost|\blager\b|\bhabt ihr\b|\bhaben sie\b|\bangebot"
-    r"|\blieferzeit|\bbrauche|\bbenotige|\bersatz"
+    r"|\blieferzeit|\bbrauche|\bbenotige|\bersatz|\bschickt (mir|uns)\b"
     r"|\bτιμη|\bποσο κανει|\bκοστιζ|\bαποθεμα|\bεχετε\b|\bθελω (το|την|τον|ενα|μια|καινουρι)"
     r"|\bχρειαζομαστε\b|\bχρειαζομαι\b|\bπαραγγελ|\bανταλλακτικ|\bπροσφορα"
     r"|\bcommand|\bprix\b|\bcombien\b|\bstock\b|\bdispo|\bvous avez\b|\bavez-vous\b"
-    r"|\bdevis\b|\bdelai|\bbesoin d|\bje cherche\b|\brechange\b"
+    r"|\bdevis\b|\bdelai|\bbesoin d|\bje cherche\b|\brechange\b|\benvoyez-(moi|nous)"
     r"|\bpedir\b|\bpedido|\bprecio|\bcuanto (cuesta|vale|sale)|\btienen\b|\bteneis\b"
     r"|\bdisponib|\bpresupuesto|\bplazo\b|\bnecesito\b|\bnecesitamos\b|\brecambio"
-    r"|\brepuesto|\bcomprar\b")
+    r"|\brepuesto|\bcomprar\b|\bmandad(me|nos)?\b|\benviad(me|nos)?\b")
 
 
 def asks_for_part(text: str) -> bool:

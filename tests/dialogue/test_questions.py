@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.questions import asks_for_part, asks_how
+from bot.dialogue.questions import asks_for_part, asks_how, asks_what_to_do
 
 HOW = [
     "How do I swap the separator element on an HSC-37?", "steps to vent the pump casing",
@@ -54,3 +54,23 @@ def test_a_part_is_asked_for(text):
 @pytest.mark.parametrize("text", NOT_PART)
 def test_fault_reports_ask_for_no_part(text):
     assert not asks_for_part(text)
+
+
+WHAT_TO_DO = [
+    "What do we check in the yearly safety inspection?",
+    "Was wird bei der ersten 500-Stunden-Wartung gemacht?",
+    "Τι ελέγχει ο χειριστής κάθε εβδομάδα;", "Que faut-il faire à la première révision ?",
+    "qué se revisa en la inspección semanal?",
+]
+NOT_WHAT_TO_DO = ["how often is the oil filter changed?", "Τι τιμή έχει το κιτ;",
+                  "Was kostet der Luftfilter?", "quel est le prix du filtre ?"]
+
+
+@pytest.mark.parametrize("text", WHAT_TO_DO)
+def test_what_a_task_consists_of_is_asked(text):
+    assert asks_what_to_do(text)
+
+
+@pytest.mark.parametrize("text", NOT_WHAT_TO_DO)
+def test_intervals_and_prices_are_not_what_to_do_questions(text):
+    assert not asks_what_to_do(text)

@@ -193,6 +193,26 @@ def test_a_fault_or_a_question_naming_a_part_is_no_order(chat, text):
     assert "spare_part" not in kinds(out)
 
 
+def test_what_a_maintenance_task_consists_of_gets_its_section(chat):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_answer_maintenance", "ask_maintenance",
+                    "What do we check in the monthly inspection?")
+    assert custom_of(out, "manual_answer")["section_id"].startswith("hcp.maint.")
+    out = chat.send("action_answer_maintenance", "ask_maintenance",
+                    "How often is the oil filter changed?")
+    assert "maintenance" in kinds(out), "an interval question gets the schedule"
+
+
+def test_a_part_asked_for_by_its_colloquial_name_and_not_its_neighbour(services):
+    chat = Chat(Controller(services), language="es")
+    out = chat.send("action_answer_spare_part", "ask_spare_part",
+                    "Quiero pedir un rodete nuevo para la P100-2020-00315")
+    assert custom_of(out, "spare_part")["part_numbers"][0] == "HCP-IMP-100"  # glossary
+    out = chat.send("action_answer_spare_part", "ask_spare_part",
+                    "Solo la bobina de la válvula de expansión, sin el cuerpo, para una HWC-60")
+    assert custom_of(out, "spare_part")["part_numbers"][0] == "HWC-EXVC-01"
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)

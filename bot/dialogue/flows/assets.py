@@ -8,7 +8,7 @@ from bot.dialogue.flows.context import Dispatch, FlowContext
 from bot.dialogue.flows.service_data import ServiceAnswers
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import say
-from bot.dialogue.questions import asks_how
+from bot.dialogue.questions import asks_how, asks_what_to_do
 from bot.dialogue.replies import Reply
 from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
 
@@ -66,7 +66,7 @@ class Assets:
         ids are a sentence (a bare serial asks nothing)."""
         if len(strip_ids(turn.text).split()) < 3:
             return None
-        if asks_how(turn.text):
+        if asks_how(turn.text) or asks_what_to_do(turn.text):
             return "answer_manual"
         if self.service.asks_for_part(turn, mentions(turn.text, turn.entities),
                                       or_names_one=True):

@@ -38,15 +38,13 @@ class FlowContext:
 
     def known_asset(self, turn: Turn, found: Mentions | None = None) -> AssetInfo | None:
         """The machine named now or identified earlier, without saying anything."""
-        return self.service.asset(
-            serial=(found.serial if found else None) or turn.slot("asset_serial"),
-            model=(found.model if found else None) or turn.slot("asset_model"))
+        serial, model = _named(turn, found)
+        return self.service.asset(serial=serial, model=model)
 
     def asset(self, turn: Turn, found: Mentions, out: Outcome) -> AssetInfo | None:
         """The machine the conversation is about: named now, or identified earlier; a serial
         nobody knows is said so. Remembered in the slots."""
-        serial = found.serial or turn.slot("asset_serial")
-        model = found.model or turn.slot("asset_model")
+        serial, model = _named(turn, found)
         asset = self.service.asset(serial=serial, model=model)
         if found.serial and (asset is None or asset.serial is None):
             out.say(say("serial_unknown", turn.language, serial=found.serial))
@@ -58,6 +56,17 @@ class FlowContext:
                              asset_family=asset.family, customer_id=asset.customer_id)
             turn.slots.update(out.slots)
         return asset
+
+
+def _named(turn: Turn, found: Mentions | None) -> tuple[str | None, str | None]:
+    """The serial and model a message is about: those it names, else the conversation's. A
+    message naming another model than the machine identified ("the coil for an HWC-60", after
+    a pump's serial) is about that model, not the serial."""
+    serial = found.serial if found else None
+    model = found.model if found else None
+    if serial is None and (model is None or model == turn.slot("asset_model")):
+        serial = turn.slot("asset_serial")
+    return serial, model or turn.slot("asset_model")
 
 
 def ask_asset(turn: Turn, out: Outcome, task: str, *, serial: bool = False,

@@ -43,7 +43,8 @@ class ServiceAnswers:
         asset = self.ctx.asset(turn, found, out)
         reply = answers.spare_part_answer(turn.text, turn.language, service=self.ctx.service,
                                           catalogues=self.ctx.diagnoser.kb.catalogues,
-                                          part_number=found.part_number, asset=asset)
+                                          part_number=found.part_number, asset=asset,
+                                          glossary=self.ctx.diagnoser.kb.glossary)
         out.say(reply or Reply(say("part_not_found", turn.language)))
 
     def answer_contract(self, turn: Turn, found: Mentions, out: Outcome) -> None:
@@ -66,12 +67,13 @@ class ServiceAnswers:
         asset = self.ctx.known_asset(turn, found)
         service = self.ctx.service
         pool = service.parts_for(model=asset.model) if asset else list(service.parts.values())
-        catalogues = self.ctx.diagnoser.kb.catalogues
-        scored = answers.match_parts(strip_ids(turn.text), pool, turn.language, catalogues)
+        catalogues, glossary = self.ctx.diagnoser.kb.catalogues, self.ctx.diagnoser.kb.glossary
+        scored = answers.match_parts(strip_ids(turn.text), pool, turn.language, catalogues,
+                                     glossary)
         if not scored or scored[0][0] < PART_MIN_SCORE:
             return False
         if buying:
             return True
         return not found.error_code and not asks_how(turn.text) and answers.part_coverage(
             turn.text, scored[0][1], turn.language, catalogues,
-            machine_words=self.machine_words) >= NAMES_ONLY_A_PART
+            machine_words=self.machine_words, glossary=glossary) >= NAMES_ONLY_A_PART
