@@ -132,7 +132,8 @@ class Searcher:
                     weight = 1.0 if chunk.section_id.endswith("." + topic) else 0.5
                     self._fault_rows.setdefault(topic, []).append((row, weight))
         self._reference = np.array([_is_reference(c.section_id) for c in chunks], dtype=bool)
-        self._title_terms = [frozenset(analyzer(c.language).analyze(c.section_title))
+        analyzers = {language: analyzer(language) for language in {c.language for c in chunks}}
+        self._title_terms = [frozenset(analyzers[c.language].analyze(c.section_title))
                              for c in chunks]
         self.families = sorted({c.family for c in chunks if c.family})
         self.models = sorted({m for c in chunks for m in c.models})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from wordfreq import zipf_frequency
@@ -100,14 +101,36 @@ def part_words(part: PartInfo, language: str, catalogues: Catalogues,
     translated = _translated(catalogues, language, part.family, "parts", part.part_no, "name",
                              part.name)
     words = set(_words(translated)) | set(_words(part.name))
-    english = set(_words(part.name))
-    for forms in (glossary or {}).values():
-        term = forms.get("en") or ()
-        if any(set(_words(t)) and set(_words(t)) <= english for t in term):
-            for variants in forms.values():
-                for form in variants:
-                    words |= set(_words(form))
+    if glossary:
+        words |= _glossary_words(part.name, _term_index(glossary))
     return words
+
+
+# Term indexes by glossary; each entry keeps its glossary alive, so an id is never reused.
+_TERM_INDEXES: dict[int, tuple[Glossary, tuple[tuple[frozenset[str], frozenset[str]], ...]]] = {}
+
+
+def _term_index(glossary: Glossary) -> int:
+    """The glossary as (words of an English form, words of all its forms) pairs, worked out
+    once per glossary (the key of `_glossary_words`' cache)."""
+    if id(glossary) not in _TERM_INDEXES:
+        pairs = []
+        for forms in glossary.values():
+            every = frozenset(w for variants in forms.values() for form in variants
+                              for w in _words(form))
+            for english in forms.get("en") or ():
+                if _words(english):
+                    pairs.append((frozenset(_words(english)), every))
+        _TERM_INDEXES[id(glossary)] = (glossary, tuple(pairs))
+    return id(glossary)
+
+
+@lru_cache(maxsize=4096)
+def _glossary_words(english_name: str, index: int) -> frozenset[str]:
+    """The words of every glossary term whose English form the part's English name holds."""
+    name = set(_words(english_name))
+    return frozenset().union(*(every for english, every in _TERM_INDEXES[index][1]
+                               if english <= name))
 
 
 def match_parts(query: str, candidates: list[PartInfo], language: str,

@@ -10,6 +10,8 @@ import re
 import threading
 from typing import Any
 
+from wordfreq import zipf_frequency
+
 SUPPORTED = {"ENGLISH", "GREEK", "GERMAN", "FRENCH", "SPANISH"}
 OTHERS = ("ITALIAN", "PORTUGUESE", "DUTCH", "TURKISH", "POLISH", "RUSSIAN", "ROMANIAN",
           "SWEDISH", "DANISH", "CZECH", "HUNGARIAN", "BULGARIAN", "ARABIC", "CHINESE",
@@ -56,8 +58,6 @@ def unsupported_language(text: str) -> str | None:
 
 def _ours(text: str) -> bool:
     """Nearly every word is an ordinary word of one of the five languages."""
-    from wordfreq import zipf_frequency
-
     words = re.findall(r"[^\W\d_]{2,}", text.lower())
     if not words:
         return False

@@ -5,14 +5,13 @@ a hand-off mid-diagnosis whose ticket carries the session as it stood."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 
 from bot.dialogue.messages import say
-from tests.e2e.test_conversations import SCRIPTS, custom, kinds
+from tests.e2e.test_conversations import SCRIPTS, conversation, custom, kinds
 
 pytestmark = pytest.mark.e2e
 
@@ -45,10 +44,6 @@ ROUTING = {
            "how_to": "¿Cómo cambio el sello mecánico de la bomba {serial}?"},
 }
 LANGUAGES = list(ROUTING)
-
-
-def conversation() -> str:
-    return f"e2e-routing-{uuid.uuid4().hex[:12]}"
 
 
 def start(system, language: str, serial: str | None = None) -> str:

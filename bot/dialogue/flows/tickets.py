@@ -21,10 +21,9 @@ from rules.i18n import Texts
 from rules.symptoms import match_symptom
 from tickets.catalog import Catalog
 from tickets.domain import NewTicket
+from tickets.workflow import OPEN_STATUSES
 
 logger = logging.getLogger(__name__)
-
-OPEN = ("new", "triaged", "assigned", "in_progress", "waiting_customer")
 
 
 class Tickets:
@@ -57,7 +56,7 @@ class Tickets:
         if number is not None:
             tickets = [t for t in tickets if t.number == number]
         else:
-            tickets = [t for t in tickets if t.status in OPEN] or tickets[:3]
+            tickets = [t for t in tickets if t.status in OPEN_STATUSES] or tickets[:3]
         if not tickets:
             out.say(say("ticket_status_none", turn.language))
             return
