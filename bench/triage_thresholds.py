@@ -1,7 +1,9 @@
 """Choose the triage thresholds on the validation set (never on the evaluation set).
 
-Trains the triage classifiers as the assistant does (bot/triage), scores every message of
-bench/data/blind/<date>/validation_<lang>.yml, sweeps the thresholds and picks:
+Trains the triage classifiers as the assistant does (bot/triage), scores every message of the
+validation sets (bench/data/blind/<date>/validation*_<lang>.yml, every round's unless --date
+names some), counts a reading over a critical limit as danger as the assistant does
+(rules/readings.py), sweeps the thresholds and picks:
 
 - safety `now`: the lowest threshold at which routine messages reach the emergency path in at
   most --max-routine-now of cases and no out-of-domain request does;
@@ -26,26 +28,44 @@ import numpy as np
 import yaml
 
 from bench.blind_eval import BLIND, LANGUAGES, OUT, load_set
+from bot.dialogue.extract import mentions
 from bot.triage.corpus import SMALL_TALK, examples
 from bot.triage.safety import SafetyThresholds
 from bot.triage.triage import THRESHOLDS, Thresholds, Triage, train_triage
+from rules.knowledge import KnowledgeBase
+from rules.loader import load_knowledge
+from rules.readings import HazardReader
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
 GRID = [round(float(x), 3) for x in np.arange(0.05, 0.951, 0.025)]
 
 
 def score(triage: Triage, sets: dict[str, dict[str, list]]) -> dict[tuple[str, str], dict]:
+    """Per language and category: P(danger), where a reading over a critical limit or a
+    repeated critical code (rules/readings.py) counts as 1, as the assistant routes it; P(out
+    of domain); whether the message has no domain word; whether it is small talk."""
+    kb = load_knowledge(KNOWLEDGE)
+    reader = HazardReader(kb)
     scores: dict[tuple[str, str], dict] = {}
     for lang, cats in sets.items():
         for cat, items in cats.items():
             texts = [i if isinstance(i, str) else i["text"] for i in items]
             intents = [None if isinstance(i, str) else i.get("intent") for i in items]
+            known = np.array([bool(reader.hazards(t, lang, _family(kb, t)).now) for t in texts])
             scores[(lang, cat)] = {
-                "danger": np.array(triage.safety.probability(texts)),
+                "danger": np.where(known, 1.0, np.array(triage.safety.probability(texts))),
                 "ood": np.array(triage.scope.probability(texts)),
                 "bare": np.array([triage.vocabulary.hits(t) == 0 for t in texts]),
                 "small_talk": np.array([i in SMALL_TALK for i in intents]),
             }
     return scores
+
+
+def _family(kb: KnowledgeBase, text: str) -> str | None:
+    found = mentions(text)
+    family = kb.family_for(model=found.model, serial=found.serial, error_code=found.error_code)
+    return family.id if family else None
 
 
 def _pool(scores: dict, cat: str, key: str, lang: str | None = None) -> np.ndarray:
@@ -115,22 +135,30 @@ def table(scores: dict, chosen: Thresholds) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--date", default=None)
-    parser.add_argument("--max-routine-now", type=float, default=0.02)
+    parser.add_argument("--date", action="append", default=None,
+                        help="a folder under bench/data/blind (repeat; default: every folder "
+                             "with a validation set)")
+    # The target: a P1 ticket opened without confirmation on at most 1% of routine messages.
+    parser.add_argument("--max-routine-now", type=float, default=0.01)
     parser.add_argument("--max-routine-check", type=float, default=0.10)
     parser.add_argument("--max-in-domain-ood", type=float, default=0.02)
     parser.add_argument("--write", action="store_true", help="store the choice")
     args = parser.parse_args(argv)
-    folder = BLIND / args.date if args.date else sorted(
-        p for p in BLIND.iterdir() if p.is_dir() and any(p.glob("validation*_*.yml")))[-1]
-    sets = load_set(folder, "validation")
+    folders = [BLIND / d for d in args.date] if args.date else sorted(
+        p for p in BLIND.iterdir() if p.is_dir() and any(p.glob("validation*_*.yml")))
+    sets: dict[str, dict[str, list]] = {}
+    for folder in folders:
+        for lang, cats in load_set(folder, "validation").items():
+            for cat, items in cats.items():
+                sets.setdefault(lang, {}).setdefault(cat, []).extend(items)
     triage = train_triage()
-    print(f"trained on {len(examples())} examples; scoring {folder.name} validation")
+    names = ", ".join(f.name for f in folders)
+    print(f"trained on {len(examples())} examples; scoring the validation sets of {names}")
     scores = score(triage, sets)
     chosen = choose(scores, args)
     text = "\n".join([
         "# Triage thresholds, chosen on the validation set", "",
-        f"Set: `{folder.relative_to(BLIND.parent.parent.parent)}/validation_<lang>.yml`. "
+        f"Sets: the validation sets (`validation*_<lang>.yml`) of {names}. "
         f"Rules: routine messages on the emergency path <= {args.max_routine_now:.0%} and no "
         f"out-of-domain request; routine messages asked the safety question <= "
         f"{args.max_routine_check:.0%}; in-domain messages called out of domain <= "

@@ -34,8 +34,10 @@ from bot.dialogue.messages import language_or_default
 from bot.dialogue.questions import asks_how, asks_what_to_do
 from bot.dialogue.service import ServiceData
 from bot.dialogue.state import Awaiting, Outcome, Turn
+from bot.triage.safety import Danger
 from bot.triage.triage import Route, Triage, Verdict, default_triage
 from rules.diagnosis import Diagnoser
+from rules.readings import HazardReader, Hazards
 from tickets.catalog import Catalog
 
 __all__ = ["Controller", "Outcome", "Services", "Turn"]
@@ -77,7 +79,8 @@ class Controller:
             sessions=SqlDiagnosisSessions(services.engine),
             manuals=IndexSearch(services.searcher), diagnoser=services.diagnoser,
             service=services.service, catalog=services.catalog, policy=services.policy,
-            now=services.now)
+            now=services.now, hazards=HazardReader(services.diagnoser.kb))
+        self.ctx = ctx
         tickets = Tickets(ctx)
         manuals = Manuals(ctx, tickets)
         diagnosis = Diagnosis(ctx, tickets, manuals)
@@ -155,7 +158,8 @@ class Controller:
             turn.text, intent=turn.intent, confidence=confidence,
             awaiting=turn.slot("awaiting"), has_id=bool(
                 found.serial or found.model or found.error_code or found.part_number or number),
-            machine_known=turn.machine_known)
+            machine_known=turn.machine_known, known=_level(self.ctx.hazards_in(turn, found)))
+
 
     def _flow(self, step: str, turn: Turn, found: Mentions, verdict: Verdict) -> str:
         """The step a message the triage let through goes to: NLU's choice, unless the
@@ -179,3 +183,7 @@ class Controller:
             # "Price of the load solenoid for ...": NLU heard a fault; the customer buys a part.
             return "answer_spare_part"
         return step
+
+
+def _level(hazards: Hazards) -> Danger:
+    return Danger.NOW if hazards.now else Danger.POSSIBLE if hazards.possible else Danger.NONE

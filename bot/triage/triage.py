@@ -84,15 +84,17 @@ class Triage:
 
     def route(self, text: str, *, intent: str = "", confidence: float = 1.0,
               awaiting: str | None = None, has_id: bool = False,
-              machine_known: bool = False) -> Verdict:
+              machine_known: bool = False, known: Danger = Danger.NONE) -> Verdict:
         """Where the message goes. `intent` and `confidence` are the NLU's; `awaiting` is what
         the conversation waits for (an answer to a question is in context, whatever its
         words); `has_id` when it names a serial, model, error code, part or ticket number;
-        `machine_known` when the conversation is already about an identified machine."""
+        `machine_known` when the conversation is already about an identified machine; `known`
+        what the knowledge pack's critical conditions say of its readings and codes
+        (rules/readings.py)."""
         if not text.strip():  # a button's payload: the customer chose from our own offer
             return Verdict(Route.FLOW, 0.0)
         danger = self.safety.probability([text])[0]
-        level = self.thresholds.safety.level(danger)
+        level = _together(self.thresholds.safety.level(danger), known)
         if level is Danger.NOW:
             return Verdict(Route.DANGER, danger)
         if level is Danger.POSSIBLE:
@@ -116,6 +118,17 @@ class Triage:
             if ood >= limit:
                 return Verdict(Route.OUT_OF_DOMAIN, danger, ood)
         return Verdict(Route.FLOW, danger, ood)
+
+
+def _together(heard: Danger, known: Danger) -> Danger:
+    """The classifier's level and the pack's: a reading over a critical limit is danger now
+    whatever the words; a code the pack calls critical (AL140) is a possible danger on its own,
+    and danger now when the words too say possible danger."""
+    if known is Danger.NOW or (known is Danger.POSSIBLE and heard is not Danger.NONE):
+        return Danger.NOW
+    if known is Danger.POSSIBLE:
+        return Danger.POSSIBLE
+    return heard
 
 
 def _small_talk(text: str, intent: str, confidence: float) -> bool:

@@ -12,6 +12,7 @@ from bot.dialogue.controller import Controller
 from bot.dialogue.messages import say
 from bot.triage.safety import SafetyThresholds
 from bot.triage.triage import Thresholds, Triage, default_triage
+from rules.i18n import Texts
 from tests.conftest import NOW
 from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
 from tickets.database import reading
@@ -250,3 +251,42 @@ def test_a_hand_off_mid_diagnosis_gives_the_engineer_the_session(chat, services)
     assert diagnosis["trace"], diagnosis  # the rules that fired, not an empty list
     confidences = [c["confidence"] for c in diagnosis["candidates"]]
     assert confidences == sorted(confidences, reverse=True) and len(set(confidences)) > 1
+
+
+def hearing_nothing(services) -> Controller:
+    """A triage whose classifier never hears danger: what still takes the danger path comes
+    from the knowledge pack's critical conditions."""
+    trained = default_triage()
+    services.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
+                             Thresholds(SafetyThresholds(now=1.0, possible=1.0), 1.0, 1.0))
+    return Controller(services)
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "HCP-100 bearing housing at 118 °C, the paint around it is going brown"),
+    ("de", "Lager der HCP-100 hat 118 Grad, die Farbe wird schon braun"),
+])
+def test_a_reading_over_a_critical_limit_takes_the_danger_path_with_its_action(
+        services, language, text):
+    chat = Chat(hearing_nothing(services), language=language)
+    out = chat.send("action_start_diagnosis", "report_problem", text)
+    assert kinds(out)[0] == "safety"
+    kb = services.diagnoser.kb
+    fam = kb.families["centrifugal_process_pump"]
+    action = Texts(kb, fam, language).critical_action(fam.critical["cc_hcp_bearing_overtemp"])
+    assert action in out.replies[0].text
+    assert custom_of(out, "ticket")["priority"] == "P1"
+
+
+def test_the_same_reading_under_its_limit_goes_to_the_diagnosis(services):
+    chat = Chat(hearing_nothing(services))
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    "HCP-100 bearing housing at 78 °C, is that normal?")
+    assert "safety" not in kinds(out) and "ticket" not in kinds(out)
+
+
+def test_a_code_the_pack_calls_critical_asks_whether_anyone_is_in_danger(services):
+    chat = Chat(hearing_nothing(services))
+    out = chat.send("action_start_diagnosis",
+                    "report_error_code", "AL140 on the chiller display")
+    assert out.slots.get("awaiting") == "safety_check"

@@ -15,6 +15,7 @@ from bot.dialogue.replies import Button, intent_payload
 from bot.dialogue.service import AssetInfo, ServiceData
 from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
 from rules.diagnosis import Diagnoser
+from rules.readings import HazardReader, Hazards
 from tickets.catalog import Catalog
 
 # A flow step: the message, what it names, the answer it fills.
@@ -35,6 +36,16 @@ class FlowContext:
     catalog: Catalog
     policy: EscalationPolicy
     now: Callable[[], datetime]
+    hazards: HazardReader
+
+    def hazards_in(self, turn: Turn, found: Mentions) -> Hazards:
+        """The critical conditions the message's readings and codes meet (rules/readings.py),
+        in the family of the machine it names or the conversation knows, else in any family."""
+        kb = self.diagnoser.kb
+        asset = self.known_asset(turn, found)
+        by_code = kb.family_for(error_code=found.error_code) if found.error_code else None
+        family = asset.family if asset else by_code.id if by_code else None
+        return self.hazards.hazards(turn.text, turn.language, family)
 
     def known_asset(self, turn: Turn, found: Mentions | None = None) -> AssetInfo | None:
         """The machine named now or identified earlier, without saying anything."""

@@ -85,13 +85,17 @@ class Tickets:
         """Danger now: the safety instruction (the machine's own, when its critical
         conditions match), then a P1 ticket."""
         asset = self.ctx.asset(turn, found, out)
-        actions: list[str] = []
+        kb = self.ctx.diagnoser.kb
+        critical: dict[str, str] = dict(self.ctx.hazards_in(turn, found).families)
         if asset is not None:
-            kb = self.ctx.diagnoser.kb
             fam = kb.families[asset.family]
-            texts = Texts(kb, fam, turn.language)
-            for cc_id in sorted(match_symptom(turn.text, fam, kb).critical):
-                actions.append(texts.critical_action(fam.critical[cc_id]))
+            critical.update(dict.fromkeys(match_symptom(turn.text, fam, kb).critical, fam.id))
+        actions: list[str] = []
+        for cc_id, family in sorted(critical.items()):
+            fam = kb.families[family]
+            action = Texts(kb, fam, turn.language).critical_action(fam.critical[cc_id])
+            if action not in actions:
+                actions.append(action)
         text = "\n".join(say("safety_specific", turn.language, action=a) for a in actions) \
             if actions else say("safety_generic", turn.language)
         out.say(Reply(text, custom={"kind": "safety"}))
