@@ -25,6 +25,8 @@ ALTERNATIVE_SHARE = 0.6
 # Words at least this frequent in the language at large ("for", "the", "need", "water") say
 # nothing about which part; the rarer words of a message are what it is about.
 COMMON_ZIPF = 4.6
+# ... and at or above this, a function word ("for", "für", "para", "pour", "με").
+FUNCTION_ZIPF = 5.8
 
 
 def _translated(catalogues: Catalogues, language: str, family: str, section: str, key: str,
@@ -134,35 +136,37 @@ def _glossary_words(english_name: str, index: int) -> frozenset[str]:
 
 
 def match_parts(query: str, candidates: list[PartInfo], language: str,
-                catalogues: Catalogues,
-                glossary: Glossary | None = None) -> list[tuple[float, PartInfo]]:
+                catalogues: Catalogues, glossary: Glossary | None = None, *,
+                machine_words: frozenset[str] = frozenset()) -> list[tuple[float, PartInfo]]:
     """Parts scored by how well their names (in the customer's language and in English, and
     the glossary's terms for them) match the words asked, best first. Words that many part
     names share ("kit", "set", "valve") count less than the words that tell parts apart; what
     the message says it does not want is left out; a number in the question (8 or 10 bar)
     must be the part's number, and one that contradicts it counts against the part."""
     wanted = _NEGATION.sub(" ", fold(query))
-    asked = [w for w in _words(wanted) if len(w) >= 3 or w.isdigit()]
+    function = {fold(t) for t in re.findall(r"[^\W\d_]+", query.lower())
+                if _function_word(t, language)}  # judged as written: "für", not "fur"
+    # Function words ("für", "para", "pour") name no part but are in some translated names
+    # ("Filtertrockner für ..." matched "Schrittmotorspule mit Kabel für EXV"), and the names
+    # of the machines ("for our big compressor") name none either.
+    asked = [w for w in _words(wanted) if (len(w) >= 3 or w.isdigit())
+             and w not in function and w not in machine_words]
     names = {part.part_no: part_words(part, language, catalogues, glossary)
              for part in candidates}
     if not asked or not names:
         return []
-    df: dict[str, int] = {}
-    for words in names.values():
-        for word in words:
-            df[word] = df.get(word, 0) + 1
+    # How well each part names each word asked; a word that names many parts ("filter",
+    # "φίλτρο") tells less than one that names few ("Öl", "λαδιού"), whatever the spelling
+    # of the name it matches.
+    sims = {part.part_no: [max((_similar(q, w) for w in names[part.part_no]), default=0.0)
+                           for q in asked] for part in candidates}
     total = len(names)
+    weights = [math.log(1 + total / max(1, sum(1 for v in sims.values() if v[i] >= 0.5)))
+               for i in range(len(asked))]
     scored = []
     for part in candidates:
         words = names[part.part_no]
-        score = 0.0
-        for q in asked:
-            best, weight = 0.0, 0.0
-            for w in words:
-                sim = _similar(q, w)
-                if sim > best:
-                    best, weight = sim, math.log(1 + total / df[w])
-            score += best * weight
+        score = sum(sim * weight for sim, weight in zip(sims[part.part_no], weights))
         numbers = {w for w in words if w.isdigit()}
         asked_numbers = {q for q in asked if q.isdigit()}
         if numbers and asked_numbers and not numbers & asked_numbers:
@@ -181,15 +185,27 @@ def part_coverage(query: str, part: PartInfo, language: str, catalogues: Catalog
     for the pump W120-2022-00031", far less for "the seal leaks badly", a fault."""
     names = part_words(part, language, catalogues, glossary)
     tokens = re.findall(r"[^\W\d_]{3,}", strip_ids(query).lower())
-    telling = [w for w in (fold(t) for t in tokens if zipf_frequency(t, language) < COMMON_ZIPF)
+    # A word of the part's name tells, however common ("wear rings", "oil"); other common
+    # words ("for", "please") do not.
+    telling = [w for w in (fold(t) for t in tokens
+                           if zipf_frequency(t, language) < COMMON_ZIPF or _names(fold(t), names))
                if not any(w[:5] == m[:5] or (len(w) >= 5 and w in m) for m in machine_words)]
     if not telling:
         return 0.0
-    covered = sum(1 for w in telling if any(_similar(w, n) >= 0.8 for n in names))
+    covered = sum(1 for w in telling if _names(w, names))
     # A single word of a part's name is a topic ("the motor sounds odd"), unless the message
     # is hardly more than that word ("Gleitringdichtung für die Pumpe P100-2021-00542").
     enough = covered >= 2 or (covered == 1 and len(tokens) <= 5)
     return covered / len(telling) if enough else 0.0
+
+
+def _names(word: str, names: set[str]) -> bool:
+    return any(_similar(word, n) >= 0.8 for n in names)
+
+
+@lru_cache(maxsize=8192)
+def _function_word(word: str, language: str) -> bool:
+    return zipf_frequency(word, language) >= FUNCTION_ZIPF
 
 
 def part_answer(part: PartInfo, language: str, *, service: ServiceData,
@@ -218,14 +234,16 @@ def part_answer(part: PartInfo, language: str, *, service: ServiceData,
 
 def spare_part_answer(query: str, language: str, *, service: ServiceData,
                       catalogues: Catalogues, part_number: str | None,
-                      asset: AssetInfo | None, glossary: Glossary | None = None) -> Reply | None:
+                      asset: AssetInfo | None, glossary: Glossary | None = None,
+                      machine_words: frozenset[str] = frozenset()) -> Reply | None:
     """The part asked about first, then up to two close alternatives, labelled as such; None
     when nothing matches. Parts that fit the customer's machine are the ones considered."""
     if part_number and part_number in service.parts:
         parts = [service.parts[part_number]]
     else:
         pool = service.parts_for(model=asset.model) if asset else list(service.parts.values())
-        scored = match_parts(strip_ids(query), pool, language, catalogues, glossary)
+        scored = match_parts(strip_ids(query), pool, language, catalogues, glossary,
+                             machine_words=machine_words)
         if not scored:
             return None
         best = scored[0][0]

@@ -290,3 +290,14 @@ def test_a_code_the_pack_calls_critical_asks_whether_anyone_is_in_danger(service
     out = chat.send("action_start_diagnosis",
                     "report_error_code", "AL140 on the chiller display")
     assert out.slots.get("awaiting") == "safety_check"
+
+
+@pytest.mark.parametrize(("language", "text", "part"), [
+    ("en", "I need the 14.5 bar safety valve for the HSC-37", "HSC-SV-145"),
+    ("fr", "Cartouche de graisse pour les paliers de la P050-2018-00402", "HCP-GRS-400"),
+])
+def test_an_order_of_a_part_gets_no_safety_question(services, language, text, part):
+    chat = Chat(asking_always(services), language=language)
+    out = chat.send("action_answer_spare_part", "ask_spare_part", text)
+    assert "safety_check" not in kinds(out)
+    assert custom_of(out, "spare_part")["part_numbers"][0] == part

@@ -44,7 +44,8 @@ class ServiceAnswers:
         reply = answers.spare_part_answer(turn.text, turn.language, service=self.ctx.service,
                                           catalogues=self.ctx.diagnoser.kb.catalogues,
                                           part_number=found.part_number, asset=asset,
-                                          glossary=self.ctx.diagnoser.kb.glossary)
+                                          glossary=self.ctx.diagnoser.kb.glossary,
+                                          machine_words=self.machine_words)
         out.say(reply or Reply(say("part_not_found", turn.language)))
 
     def answer_contract(self, turn: Turn, found: Mentions, out: Outcome) -> None:
@@ -69,7 +70,7 @@ class ServiceAnswers:
         pool = service.parts_for(model=asset.model) if asset else list(service.parts.values())
         catalogues, glossary = self.ctx.diagnoser.kb.catalogues, self.ctx.diagnoser.kb.glossary
         scored = answers.match_parts(strip_ids(turn.text), pool, turn.language, catalogues,
-                                     glossary)
+                                     glossary, machine_words=self.machine_words)
         if not scored or scored[0][0] < PART_MIN_SCORE:
             return False
         if buying:
