@@ -25,6 +25,11 @@ ALTERNATIVE_SHARE = 0.6
 # Words at least this frequent in the language at large ("for", "the", "need", "water") say
 # nothing about which part; the rarer words of a message are what it is about.
 COMMON_ZIPF = 4.6
+# A maintenance task is what a question asks about when its words score this much, and this
+# many times the next task's (chosen on the how-to questions of the validation sets).
+TASK_MIN_SCORE = 1.5
+TASK_CLEAR_WIN = 1.5
+LABEL_WEIGHT = 2.0
 # ... and at or above this, a function word ("for", "für", "para", "pour", "με").
 FUNCTION_ZIPF = 5.8
 
@@ -61,6 +66,94 @@ def maintenance_answer(asset: AssetInfo, language: str, *, service: ServiceData,
         lines.append(say("running_hours", language, hours=f"{asset.running_hours:,}".replace(
             ",", " ")))
     return Reply("\n".join(lines), custom={"kind": "maintenance", "model": asset.model})
+
+
+def match_task(query: str, asset: AssetInfo, language: str, *, service: ServiceData,
+               catalogues: Catalogues, ignore: frozenset[str] = frozenset()
+               ) -> dict[str, Any] | None:
+    """The one maintenance task of the machine's schedule a question is about ("what gets
+    replaced at 8000 h?", "cleaning the suction strainer, what's the sequence?"), by the words
+    of its label and its work (in the customer's language and English), each word asked
+    weighed by how few tasks it names; None for a question about the schedule as a whole
+    ("what maintenance does it need?") or when two tasks match alike."""
+    tasks = [t for t in service.maintenance.get(asset.family, [])
+             if not t.get("models") or asset.model in t["models"]]
+    if not tasks:
+        return None
+    words, labels = {}, {}
+    for task in tasks:
+        def both(key: str, task: dict[str, Any] = task) -> str:
+            return _translated(catalogues, language, asset.family, "maintenance_schedule",
+                               task["id"], key, str(task.get(key, ""))) + " " + str(
+                                   task.get(key, ""))
+        labels[task["id"]] = set(_words(both("label")))
+        words[task["id"]] = labels[task["id"]] | set(_words(both("task")))
+    function = {fold(t) for t in re.findall(r"[^\W\d_]+", query.lower())
+                if _function_word(t, language)}
+    asked = [w for w in _words(_intervals(_hours(strip_ids(query)), language))
+             if (len(w) >= 4 or w.isdigit()) and w not in function and w not in ignore]
+    if not asked:
+        return None
+    # The interval named ("8000 h", "weekly") says more than the work: it names its task.
+    sims = {tid: [max((_similar(q, w) * (LABEL_WEIGHT if w in labels[tid] and _interval_word(q)
+                                         else 1.0)
+                       for w in ws), default=0.0) for q in asked]
+            for tid, ws in words.items()}
+    weights = [math.log(1 + len(tasks) / max(1, sum(1 for v in sims.values() if v[i] >= 0.5)))
+               for i in range(len(asked))]
+    scores = sorted(((sum(a * b for a, b in zip(v, weights)), tid) for tid, v in sims.items()),
+                    reverse=True)
+    (best, tid), second = scores[0], (scores[1][0] if len(scores) > 1 else 0.0)
+    if best < TASK_MIN_SCORE or best < TASK_CLEAR_WIN * second:
+        return None
+    return next(t for t in tasks if t["id"] == tid)
+
+
+# "Every day" is what "daily" names (the schedule's labels), in the five languages.
+_EVERY = {
+    "en": {"every day": "daily", "each day": "daily", "every week": "weekly",
+           "every month": "monthly", "every year": "yearly", "once a year": "yearly"},
+    "de": {"jeden tag": "täglich", "jede woche": "wöchentlich", "jeden monat": "monatlich",
+           "jedes jahr": "jährlich", "einmal im jahr": "jährlich"},
+    "fr": {"chaque jour": "quotidien", "tous les jours": "quotidien",
+           "chaque semaine": "hebdomadaire", "toutes les semaines": "hebdomadaire",
+           "chaque mois": "mensuel", "tous les mois": "mensuel", "chaque année": "annuel",
+           "une fois par an": "annuel"},
+    "es": {"cada día": "diario", "todos los días": "diario", "cada semana": "semanal",
+           "cada mes": "mensual", "cada año": "anual", "una vez al año": "anual"},
+    "el": {"κάθε μέρα": "καθημερινά", "καθε μερα": "καθημερινά",
+           "κάθε εβδομάδα": "εβδομαδιαία", "καθε εβδομαδα": "εβδομαδιαία",
+           "κάθε μήνα": "μηνιαία", "καθε μηνα": "μηνιαία", "κάθε χρόνο": "ετήσια",
+           "καθε χρονο": "ετήσια"},
+}
+
+
+_INTERVAL_WORDS = frozenset(fold(w) for table in _EVERY.values() for w in table.values()) | {
+    "quarterly", "annual", "half", "monthly"}
+
+
+def _interval_word(word: str) -> bool:
+    return word.isdigit() or word in _INTERVAL_WORDS
+
+
+def _intervals(text: str, language: str) -> str:
+    lowered = text.lower()
+    for phrase, label in _EVERY.get(language, {}).items():
+        lowered = lowered.replace(phrase, f"{phrase} {label}")
+    return lowered
+
+
+def task_text(task: dict[str, Any], asset: AssetInfo, language: str,
+              catalogues: Catalogues) -> str:
+    """A task's label and work in the customer's language: the query for its section."""
+    return " ".join(_translated(catalogues, language, asset.family, "maintenance_schedule",
+                                task["id"], key, str(task.get(key, "")))
+                    for key in ("label", "task"))
+
+
+def _hours(text: str) -> str:
+    """ "8.000 h" and "8,000 hours" as 8000."""
+    return re.sub(r"\b(\d{1,2})[.,\s](\d{3})\b", r"\1\2", text)
 
 
 def _words(text: str) -> list[str]:

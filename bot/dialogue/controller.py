@@ -84,7 +84,7 @@ class Controller:
         tickets = Tickets(ctx)
         manuals = Manuals(ctx, tickets)
         diagnosis = Diagnosis(ctx, tickets, manuals)
-        self.service = ServiceAnswers(ctx)
+        self.service = ServiceAnswers(ctx, manuals)
         assets = Assets(ctx, tickets, self.service, self.dispatch)
         conversation = Conversation(ctx, assets, diagnosis, tickets)
         feedback = Feedback(ctx, assets, diagnosis, tickets)

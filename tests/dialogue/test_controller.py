@@ -216,6 +216,9 @@ def test_service_data_answers(chat):
                     "how often do I grease the bearings?")
     assert chat.slots["awaiting"] == "asset"
     out = chat.send("action_identify_asset", "identify_asset", PUMP)
+    # One task of the schedule: its section of the manual, with its interval.
+    assert custom_of(out, "manual_answer")["section_id"] == "hcp.maint.mt_hcp_2000h"
+    out = chat.send("action_answer_maintenance", "ask_maintenance", "maintenance schedule?")
     assert custom_of(out, "maintenance")["model"] == "HCP-50"
     out = chat.send("action_answer_contract", "ask_contract", "is it under warranty?")
     assert custom_of(out, "contract")["tier"] == "standard"

@@ -301,3 +301,23 @@ def test_an_order_of_a_part_gets_no_safety_question(services, language, text, pa
     out = chat.send("action_answer_spare_part", "ask_spare_part", text)
     assert "safety_check" not in kinds(out)
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
+
+
+@pytest.mark.parametrize(("language", "text", "task"), [
+    ("en", "cleaning the suction strainer on P100-2021-00542, what's the sequence?",
+     "mt_hcp_2000h"),
+    ("de", "Lageröl wechseln an der P150-2020-00101 – wie oft und welche Sorte?", "mt_hcp_8000h"),
+    ("en", "what should our operator check every day on the HCP-100?", "mt_hcp_daily"),
+])
+def test_a_question_about_one_maintenance_task_gets_its_section(services, language, text,
+                                                                 task):
+    chat = Chat(Controller(services), language=language)
+    out = chat.send("action_answer_maintenance", "ask_maintenance", text)
+    assert custom_of(out, "manual_answer")["section_id"] == f"hcp.maint.{task}"
+    assert "feedback_request" in kinds(out)
+
+
+def test_a_question_about_the_whole_schedule_gets_the_schedule(chat):
+    out = chat.send("action_answer_maintenance", "ask_maintenance",
+                    "what maintenance does the HCP-100 need?")
+    assert kinds(out) == ["maintenance"]

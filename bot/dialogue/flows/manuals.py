@@ -37,6 +37,22 @@ class Manuals:
             self.tickets.escalate(turn, out, escalation or Escalation(
                 "low_confidence", "P3", "question"))
             return
+        self.answer_with(best, turn, out)
+
+    def answer_task(self, turn: Turn, asset: Any, task: dict[str, Any], text: str,
+                    out: Outcome) -> bool:
+        """The manual's section of one maintenance task (its interval, who does it, the
+        work), cited, with "Did this help?"; False when the manuals have no such section."""
+        hits = self.ctx.manuals.search(text, language=turn.language, family=asset.family,
+                                       model=asset.model, k=10)
+        section = next((h for h in hits if h.section_id.endswith("." + task["id"])), None)
+        if section is None:
+            return False
+        self.answer_with(section, turn, out)
+        return True
+
+    @staticmethod
+    def answer_with(best: Any, turn: Turn, out: Outcome) -> None:
         out.say(Reply(say("manual_answer", turn.language, excerpt=excerpt(best.text)) + "\n\n"
                       + citation_text(best, turn.language),
                       custom={"kind": "manual_answer", "document": best.document,

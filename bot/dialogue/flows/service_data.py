@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.dialogue import answers
 from bot.dialogue.extract import Mentions, strip_ids
 from bot.dialogue.flows.context import FlowContext, ask_asset
+from bot.dialogue.flows.manuals import Manuals
 from bot.dialogue.messages import say
 from bot.dialogue.questions import asks_for_part, asks_how
 from bot.dialogue.replies import Reply
@@ -20,24 +21,40 @@ NAMES_ONLY_A_PART = 0.75
 
 # Glossary terms that name the machines themselves ("for the pump ..."), not a part.
 MACHINE_TERMS = ("compressor", "screw_compressor", "centrifugal_pump", "chiller")
+SCHEDULE_TERMS = ("maintenance",)
+SERVICE_WORDS = frozenset({"service", "servicing", "servicio", "σερβισ"})
+
+
+def _words_of(glossary: dict, terms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fold(word) for term in terms for forms in (glossary.get(term) or {}).values()
+                     for form in forms for word in form.split())
 
 
 class ServiceAnswers:
-    def __init__(self, ctx: FlowContext) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: FlowContext, manuals: Manuals | None = None) -> None:
+        self.ctx, self.manuals = ctx, manuals
         glossary = ctx.diagnoser.kb.glossary
-        self.machine_words = frozenset(
-            fold(word) for term in MACHINE_TERMS
-            for forms in (glossary.get(term) or {}).values() for form in forms
-            for word in form.split())
+        self.machine_words = _words_of(glossary, MACHINE_TERMS)
+        # Words that name the schedule itself, not one of its tasks.
+        self.schedule_words = self.machine_words | _words_of(glossary, SCHEDULE_TERMS) | \
+            SERVICE_WORDS
 
     def answer_maintenance(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self.ctx.asset(turn, found, out)
         if asset is None:
             ask_asset(turn, out, "answer_maintenance", message="ask_model_for_maintenance")
             return
+        catalogues = self.ctx.diagnoser.kb.catalogues
+        # "What gets replaced at 8000 h?", "cleaning the suction strainer, what's the
+        # sequence?": one task of the schedule, answered by its section of the manual.
+        task = answers.match_task(turn.text, asset, turn.language, service=self.ctx.service,
+                                  catalogues=catalogues, ignore=self.schedule_words)
+        if task is not None and self.manuals is not None and self.manuals.answer_task(
+                turn, asset, task, answers.task_text(task, asset, turn.language, catalogues),
+                out):
+            return
         out.say(answers.maintenance_answer(asset, turn.language, service=self.ctx.service,
-                                           catalogues=self.ctx.diagnoser.kb.catalogues))
+                                           catalogues=catalogues))
 
     def answer_spare_part(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self.ctx.asset(turn, found, out)
