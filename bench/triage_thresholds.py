@@ -5,8 +5,10 @@ validation sets (bench/data/blind/<date>/validation*_<lang>.yml, every round's u
 names some), counts a reading over a critical limit as danger as the assistant does
 (rules/readings.py), sweeps the thresholds and picks:
 
-- safety `now`: the lowest threshold at which routine messages reach the emergency path in at
-  most --max-routine-now of cases and no out-of-domain request does;
+- safety `now` (the safety instruction first): the lowest threshold at which routine messages
+  get it in at most --max-routine-now of cases and no out-of-domain request does;
+- safety `sure` (a P1 ticket at once; between `now` and `sure` the instruction is followed by a
+  question and the ticket waits for "yes"): the same with --max-routine-p1;
 - safety `possible`: the lowest threshold at which at most --max-routine-check of routine
   messages get the safety question (a question costs a click; a missed emergency costs more);
 - scope `out_of_domain` and `out_of_domain_bare` (for messages without a domain word): the pair
@@ -79,6 +81,8 @@ def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
     ood_danger = _pool(scores, "out_of_domain", "danger")
     now = next(t for t in GRID if (routine >= t).mean() <= args.max_routine_now
                and (ood_danger >= t).mean() == 0)
+    sure = next((t for t in GRID if t >= now and (routine >= t).mean() <= args.max_routine_p1
+                 and (ood_danger >= t).mean() == 0), 1.0)
     possible = next(t for t in GRID if t <= now and
                     ((routine >= t) & (routine < now)).mean() <= args.max_routine_check)
     in_domain = _called_ood_inputs(scores, None)
@@ -94,7 +98,7 @@ def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
                 best = key
     assert best is not None, "no scope thresholds meet the in-domain limit"
     _caught, ood, bare = best
-    return Thresholds(SafetyThresholds(now, possible), ood, bare)
+    return Thresholds(SafetyThresholds(now, possible, sure), ood, bare)
 
 
 def _called_ood_inputs(scores: dict, lang: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -115,9 +119,10 @@ def _pct(values: np.ndarray) -> str:
 
 def table(scores: dict, chosen: Thresholds) -> str:
     s = chosen.safety
-    lines = ["| language | emergencies: now | emergencies: now or check | routine: now | "
-             "routine: check | ood: now | ood caught | in-domain called ood |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| language | emergencies: P1 at once | emergencies: instruction | "
+             "emergencies: instruction or check | routine: P1 at once | routine: instruction | "
+             "routine: check | ood: instruction | ood caught | in-domain called ood |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for lang in [*LANGUAGES, None]:
         em = _pool(scores, "emergencies", "danger", lang)
         ro = _pool(scores, "routine_alarming", "danger", lang)
@@ -127,8 +132,9 @@ def table(scores: dict, chosen: Thresholds) -> str:
                       chosen.out_of_domain, chosen.out_of_domain_bare)
         ind = _called(_called_ood_inputs(scores, lang), chosen.out_of_domain,
                       chosen.out_of_domain_bare)
-        lines.append(f"| {lang or 'all'} | {_pct(em >= s.now)} | {_pct(em >= s.possible)} | "
-                     f"{_pct(ro >= s.now)} | {_pct((ro >= s.possible) & (ro < s.now))} | "
+        lines.append(f"| {lang or 'all'} | {_pct(em >= s.p1)} | {_pct(em >= s.now)} | "
+                     f"{_pct(em >= s.possible)} | {_pct(ro >= s.p1)} | {_pct(ro >= s.now)} | "
+                     f"{_pct((ro >= s.possible) & (ro < s.now))} | "
                      f"{_pct(od >= s.now)} | {_pct(ood)} | {_pct(ind)} |")
     return "\n".join(lines)
 
@@ -138,8 +144,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--date", action="append", default=None,
                         help="a folder under bench/data/blind (repeat; default: every folder "
                              "with a validation set)")
-    # The target: a P1 ticket opened without confirmation on at most 1% of routine messages.
-    parser.add_argument("--max-routine-now", type=float, default=0.01)
+    # The targets: the emergency reply on at most 3% of routine messages, a P1 ticket opened
+    # without confirmation on at most 1%; the rules keep a margin for unseen messages.
+    parser.add_argument("--max-routine-now", type=float, default=0.02,
+                        help="routine messages given the safety instruction")
+    parser.add_argument("--max-routine-p1", type=float, default=0.005,
+                        help="routine messages given a P1 ticket without a question")
     parser.add_argument("--max-routine-check", type=float, default=0.10)
     parser.add_argument("--max-in-domain-ood", type=float, default=0.02)
     parser.add_argument("--write", action="store_true", help="store the choice")
@@ -159,11 +169,13 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join([
         "# Triage thresholds, chosen on the validation set", "",
         f"Sets: the validation sets (`validation*_<lang>.yml`) of {names}. "
-        f"Rules: routine messages on the emergency path <= {args.max_routine_now:.0%} and no "
-        f"out-of-domain request; routine messages asked the safety question <= "
+        f"Rules: routine messages given the safety instruction <= {args.max_routine_now:.0%}, "
+        f"a P1 ticket without a question <= {args.max_routine_p1:.1%}, and no out-of-domain "
+        f"request either; routine messages asked the safety question <= "
         f"{args.max_routine_check:.0%}; in-domain messages called out of domain <= "
         f"{args.max_in_domain_ood:.0%}.", "",
-        f"Chosen: safety now >= {chosen.safety.now}, safety check >= {chosen.safety.possible}, "
+        f"Chosen: P1 at once >= {chosen.safety.p1}, safety instruction (then a question before "
+        f"the P1) >= {chosen.safety.now}, safety check >= {chosen.safety.possible}, "
         f"out of domain >= {chosen.out_of_domain} (>= {chosen.out_of_domain_bare} without a "
         "domain word).", "",
         table(scores, chosen), ""])
@@ -173,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         header = "".join(line + "\n" for line in THRESHOLDS.read_text("utf-8").splitlines()
                          if line.startswith("#"))
-        body = {"safety": {"now": chosen.safety.now, "possible": chosen.safety.possible},
+        body = {"safety": {"now": chosen.safety.now, "possible": chosen.safety.possible,
+                           "sure": chosen.safety.p1},
                 "scope": {"out_of_domain": chosen.out_of_domain,
                           "out_of_domain_bare": chosen.out_of_domain_bare}}
         Path(THRESHOLDS).write_text(header + yaml.safe_dump(body, sort_keys=False), "utf-8")

@@ -106,7 +106,9 @@ class Controller:
             "answer_contract": self.service.answer_contract,
             "book_visit": tickets.book_visit, "ticket_status": tickets.ticket_status,
             "talk_to_human": tickets.talk_to_human, "urgent_safety": tickets.urgent_safety,
+            "urgent_ticket": tickets.urgent_ticket,
         }
+        self.tickets = tickets
 
     def dispatch(self, step: str, turn: Turn, found: Mentions, out: Outcome) -> None:
         handler = self.steps.get(step)
@@ -129,7 +131,7 @@ class Controller:
             return out
         verdict = self._verdict(turn, found)
         route = verdict.route
-        if step == "urgent_safety" and route is not Route.DANGER:
+        if step == "urgent_safety" and route not in (Route.DANGER, Route.DANGER_LIKELY):
             # NLU hears danger where the triage does not: ask rather than guess either way.
             route = Route.SAFETY_CHECK
         if route is Route.SAFETY_CHECK and turn.awaiting is None and (
@@ -141,6 +143,10 @@ class Controller:
             route = Route.FLOW
         if route is Route.DANGER:
             self.dispatch("urgent_safety", turn, found, out)
+        elif route is Route.DANGER_LIKELY:
+            # The instruction at once; the urgent ticket when the customer confirms.
+            self.tickets.safety_instruction(turn, found, out)
+            self.safety.ask(turn, out, action, instructed=True)
         elif route is Route.SAFETY_CHECK:
             self.safety.ask(turn, out, action)
         elif route is Route.OUT_OF_DOMAIN:

@@ -1,6 +1,9 @@
-"""Is someone or something in danger right now? Three answers, from one probability:
+"""Is someone or something in danger right now? Four answers, from one probability:
 
 - NOW: the safety instruction first, then a P1 ticket;
+- LIKELY: the safety instruction first, then one question ("is anyone hurt or in danger right
+  now?"); yes -> the P1 ticket, no -> the message's own flow. A routine message the model is
+  less sure of gets advice it did not need, not an urgent ticket nobody asked for;
 - POSSIBLE: one question with buttons ("Is anyone hurt or in danger right now ...?"); the
   message is kept and goes on to its flow when the answer is no;
 - NONE: the normal flow.
@@ -19,22 +22,31 @@ from bot.triage.model import TextClassifier
 
 class Danger(StrEnum):
     NOW = "now"
+    LIKELY = "likely"
     POSSIBLE = "possible"
     NONE = "none"
 
 
 @dataclass(frozen=True)
 class SafetyThresholds:
-    now: float       # P(danger) at or above: the emergency path without a question
+    now: float       # P(danger) at or above: the safety instruction, without a question first
     possible: float  # at or above (and under `now`): ask whether anyone is in danger
+    sure: float | None = None  # at or above: the P1 ticket at once (None: the same as `now`)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.possible <= self.now <= 1.0:
-            raise ValueError(f"safety thresholds must satisfy 0 <= possible <= now <= 1: {self}")
+        if not 0.0 <= self.possible <= self.now <= self.p1 <= 1.0:
+            raise ValueError("safety thresholds must satisfy 0 <= possible <= now <= sure <= 1: "
+                             f"{self}")
+
+    @property
+    def p1(self) -> float:
+        return self.now if self.sure is None else self.sure
 
     def level(self, probability: float) -> Danger:
-        if probability >= self.now:
+        if probability >= self.p1:
             return Danger.NOW
+        if probability >= self.now:
+            return Danger.LIKELY
         if probability >= self.possible:
             return Danger.POSSIBLE
         return Danger.NONE

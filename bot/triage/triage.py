@@ -37,6 +37,7 @@ SMALL_TALK_CONFIDENCE = 0.8
 
 class Route(StrEnum):
     DANGER = "danger"                  # safety instruction, then a P1 ticket
+    DANGER_LIKELY = "danger_likely"    # safety instruction, then ask before the P1 ticket
     SAFETY_CHECK = "safety_check"      # ask whether anyone is in danger, keep the message
     OUT_OF_DOMAIN = "out_of_domain"    # say what the assistant does, offer a person
     UNSUPPORTED_LANGUAGE = "unsupported_language"
@@ -65,8 +66,10 @@ class Thresholds:
     def load(cls, path: Path = THRESHOLDS) -> Thresholds:
         try:
             data = yaml.safe_load(path.read_text("utf-8"))
+            sure = data["safety"].get("sure")
             return cls(SafetyThresholds(float(data["safety"]["now"]),
-                                        float(data["safety"]["possible"])),
+                                        float(data["safety"]["possible"]),
+                                        None if sure is None else float(sure)),
                        float(data["scope"]["out_of_domain"]),
                        float(data["scope"]["out_of_domain_bare"]))
         except (OSError, KeyError, TypeError, ValueError) as exc:
@@ -97,6 +100,8 @@ class Triage:
         level = _together(self.thresholds.safety.level(danger), known)
         if level is Danger.NOW:
             return Verdict(Route.DANGER, danger)
+        if level is Danger.LIKELY:
+            return Verdict(Route.DANGER_LIKELY, danger)
         if level is Danger.POSSIBLE:
             return Verdict(Route.SAFETY_CHECK, danger)
         ood = None
@@ -123,7 +128,7 @@ class Triage:
 def _together(heard: Danger, known: Danger) -> Danger:
     """The classifier's level and the pack's: a reading over a critical limit is danger now
     whatever the words; a code the pack calls critical (AL140) is a possible danger on its own,
-    and danger now when the words too say possible danger."""
+    and danger now when the words too say possible (or likely) danger."""
     if known is Danger.NOW or (known is Danger.POSSIBLE and heard is not Danger.NONE):
         return Danger.NOW
     if known is Danger.POSSIBLE:

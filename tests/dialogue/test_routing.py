@@ -321,3 +321,35 @@ def test_a_question_about_the_whole_schedule_gets_the_schedule(chat):
     out = chat.send("action_answer_maintenance", "ask_maintenance",
                     "what maintenance does the HCP-100 need?")
     assert kinds(out) == ["maintenance"]
+
+
+def likely_always(services) -> Controller:
+    """A triage that gives every message the safety instruction and asks before the ticket."""
+    trained = default_triage()
+    services.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
+                             Thresholds(SafetyThresholds(now=0.0, possible=0.0, sure=1.0),
+                                        1.0, 1.0))
+    return Controller(services)
+
+
+@pytest.mark.parametrize("language", sorted(SMOKE))
+def test_a_likely_danger_gets_the_instruction_then_the_ticket_once_confirmed(services,
+                                                                            language):
+    chat = Chat(likely_always(services), language=language)
+    out = chat.send("action_start_diagnosis", "report_problem", SMOKE[language])
+    assert kinds(out) == ["safety", "safety_check"]
+    assert not tickets(services), "no urgent ticket before the customer confirms"
+    out = chat.send("action_handle_answer", "affirm", "/affirm")
+    assert "safety" not in kinds(out), "the instruction is not repeated"
+    assert custom_of(out, "ticket")["priority"] == "P1"
+    [stored] = tickets(services)
+    assert stored.priority == "P1"
+
+
+def test_a_likely_danger_denied_goes_on_to_its_own_flow(services):
+    chat = Chat(likely_always(services))
+    chat.send("action_start_diagnosis", "report_problem",
+              f"{PUMP} the pump is very loud since this morning")
+    out = chat.send("action_handle_answer", "deny", "/deny")
+    assert not tickets(services)
+    assert "diagnosis_question" in kinds(out) or "manual_answer" in kinds(out)

@@ -88,6 +88,14 @@ def test_thresholds_give_three_levels():
         SafetyThresholds(now=0.3, possible=0.5)
 
 
+def test_between_the_instruction_and_the_sure_threshold_danger_is_likely():
+    levels = SafetyThresholds(now=0.8, possible=0.4, sure=0.9)
+    assert [levels.level(p) for p in (0.95, 0.9, 0.85, 0.8, 0.5, 0.1)] == [
+        Danger.NOW, Danger.NOW, Danger.LIKELY, Danger.LIKELY, Danger.POSSIBLE, Danger.NONE]
+    with pytest.raises(ValueError):
+        SafetyThresholds(now=0.8, possible=0.4, sure=0.7)
+
+
 def test_the_stored_thresholds_load_and_are_ordered():
     thresholds = Thresholds.load()
     assert 0 < thresholds.safety.possible <= thresholds.safety.now < 1

@@ -84,6 +84,12 @@ class Tickets:
     def urgent_safety(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         """Danger now: the safety instruction (the machine's own, when its critical
         conditions match), then a P1 ticket."""
+        self.safety_instruction(turn, found, out)
+        self.urgent_ticket(turn, found, out)
+
+    def safety_instruction(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        """What to do now: the pack's actions for the critical conditions the message meets,
+        else the general instruction."""
         asset = self.ctx.asset(turn, found, out)
         kb = self.ctx.diagnoser.kb
         critical: dict[str, str] = dict(self.ctx.hazards_in(turn, found).families)
@@ -99,6 +105,10 @@ class Tickets:
         text = "\n".join(say("safety_specific", turn.language, action=a) for a in actions) \
             if actions else say("safety_generic", turn.language)
         out.say(Reply(text, custom={"kind": "safety"}))
+
+    def urgent_ticket(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        """The P1 ticket of a danger (opened before the serial is known, if need be)."""
+        self.ctx.asset(turn, found, out)
         escalation = self.ctx.policy.decide(Signal.URGENT_SAFETY)
         assert escalation is not None
         self.escalate(turn, out, escalation, urgent=True)
