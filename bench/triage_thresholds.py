@@ -9,8 +9,10 @@ names some), counts a reading over a critical limit as danger as the assistant d
   get it in at most --max-routine-now of cases and no out-of-domain request does;
 - safety `sure` (a P1 ticket at once; between `now` and `sure` the instruction is followed by a
   question and the ticket waits for "yes"): the same with --max-routine-p1;
-- safety `possible`: the lowest threshold at which at most --max-routine-check of routine
-  messages get the safety question (a question costs a click; a missed emergency costs more);
+- safety `possible`: the highest threshold at which at least --min-emergencies-asked of the
+  emergencies still get the instruction or the question (the question costs every customer it
+  interrupts a click), and no higher than one that asks at most --max-routine-check of routine
+  messages;
 - scope `out_of_domain` and `out_of_domain_bare` (for messages without a domain word): the pair
   that catches the most out-of-domain requests while at most --max-in-domain-ood of in-domain
   messages (routine, in-domain requests, emergencies) are called out of domain.
@@ -83,8 +85,13 @@ def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
                and (ood_danger >= t).mean() == 0)
     sure = next((t for t in GRID if t >= now and (routine >= t).mean() <= args.max_routine_p1
                  and (ood_danger >= t).mean() == 0), 1.0)
-    possible = next(t for t in GRID if t <= now and
-                    ((routine >= t) & (routine < now)).mean() <= args.max_routine_check)
+    # The question costs every customer it interrupts a click: asked as rarely as possible
+    # while (nearly) every emergency still gets the instruction or the question.
+    emergencies = _pool(scores, "emergencies", "danger")
+    possible = max(t for t in GRID if t <= now and
+                   (emergencies >= t).mean() >= args.min_emergencies_asked)
+    possible = max(possible, next(t for t in GRID if t <= now and (
+        (routine >= t) & (routine < now)).mean() <= args.max_routine_check))
     in_domain = _called_ood_inputs(scores, None)
     ood_p, ood_bare = _pool(scores, "out_of_domain", "ood"), _pool(scores, "out_of_domain", "bare")
     best = None
@@ -152,6 +159,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="routine messages given a P1 ticket without a question")
     parser.add_argument("--max-routine-check", type=float, default=0.10)
     parser.add_argument("--max-in-domain-ood", type=float, default=0.02)
+    parser.add_argument("--min-emergencies-asked", type=float, default=0.99,
+                        help="emergencies that get at least the safety question")
     parser.add_argument("--write", action="store_true", help="store the choice")
     args = parser.parse_args(argv)
     folders = [BLIND / d for d in args.date] if args.date else sorted(
@@ -171,8 +180,8 @@ def main(argv: list[str] | None = None) -> None:
         f"Sets: the validation sets (`validation*_<lang>.yml`) of {names}. "
         f"Rules: routine messages given the safety instruction <= {args.max_routine_now:.0%}, "
         f"a P1 ticket without a question <= {args.max_routine_p1:.1%}, and no out-of-domain "
-        f"request either; routine messages asked the safety question <= "
-        f"{args.max_routine_check:.0%}; in-domain messages called out of domain <= "
+        f"request either; the safety question as rarely as possible while at least "
+        f"{args.min_emergencies_asked:.0%} of emergencies get it or the instruction; in-domain messages called out of domain <= "
         f"{args.max_in_domain_ood:.0%}.", "",
         f"Chosen: P1 at once >= {chosen.safety.p1}, safety instruction (then a question before "
         f"the P1) >= {chosen.safety.now}, safety check >= {chosen.safety.possible}, "

@@ -6,6 +6,7 @@ from the translated catalogues (knowledge/i18n), English where a translation is 
 from __future__ import annotations
 
 import math
+import os
 import re
 from datetime import date
 from functools import lru_cache
@@ -90,13 +91,17 @@ def match_task(query: str, asset: AssetInfo, language: str, *, service: ServiceD
         words[task["id"]] = labels[task["id"]] | set(_words(both("task")))
     function = {fold(t) for t in re.findall(r"[^\W\d_]+", query.lower())
                 if _function_word(t, language)}
+    # Words of the schedule itself ("Wartungsintervall") name no task.
     asked = [w for w in _words(_intervals(_hours(strip_ids(query)), language))
-             if (len(w) >= 4 or w.isdigit()) and w not in function and w not in ignore]
+             if (len(w) >= 4 or w.isdigit()) and w not in function
+             and not any(w[:5] == i[:5] for i in ignore if len(i) >= 5) and w not in ignore]
     if not asked:
         return None
-    # The interval named ("8000 h", "weekly") says more than the work: it names its task.
-    sims = {tid: [max((_similar(q, w) * (LABEL_WEIGHT if w in labels[tid] and _interval_word(q)
-                                         else 1.0)
+    # Only a close match counts (the same stem, one word inside the other): a task is named,
+    # not guessed from letters a word happens to share. The interval named ("8000 h",
+    # "weekly") says more than the work: it names its task.
+    sims = {tid: [max((_close(q, w) * (LABEL_WEIGHT if w in labels[tid] and _interval_word(q)
+                                       else 1.0)
                        for w in ws), default=0.0) for q in asked]
             for tid, ws in words.items()}
     weights = [math.log(1 + len(tasks) / max(1, sum(1 for v in sims.values() if v[i] >= 0.5)))
@@ -130,6 +135,19 @@ _EVERY = {
 
 _INTERVAL_WORDS = frozenset(fold(w) for table in _EVERY.values() for w in table.values()) | {
     "quarterly", "annual", "half", "monthly"}
+
+
+def _close(asked: str, word: str) -> float:
+    """The same word but for an ending of at most two letters ("rodamientos", "correa"), or
+    one inside the other (German compounds); not two words that merely begin alike
+    ("nächstes" / "nachschmieren")."""
+    if asked.isdigit() or word.isdigit():
+        return 1.0 if asked == word else 0.0
+    common = len(os.path.commonprefix([asked, word]))
+    if common >= max(5, min(len(asked), len(word)) - 2) or asked == word:
+        return 1.0
+    shorter, longer = sorted((asked, word), key=len)
+    return 0.8 if len(shorter) >= 5 and shorter in longer else 0.0
 
 
 def _interval_word(word: str) -> bool:

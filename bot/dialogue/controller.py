@@ -134,12 +134,14 @@ class Controller:
         if step == "urgent_safety" and route not in (Route.DANGER, Route.DANGER_LIKELY):
             # NLU hears danger where the triage does not: ask rather than guess either way.
             route = Route.SAFETY_CHECK
-        if route is Route.SAFETY_CHECK and turn.awaiting is None and (
-                asks_how(turn.text)
+        if route is Route.SAFETY_CHECK and (
+                turn.awaiting is Awaiting.DIAGNOSIS or asks_how(turn.text)
                 or self.service.asks_for_part(turn, found, or_names_one=True)):
             # A question about a procedure ("how do I test the relief valve?") or an order of
-            # a part ("the 13 bar safety valve for the HSC-15") is not a report of danger now;
-            # a danger the triage is sure of still takes the danger path.
+            # a part ("the 13 bar safety valve for the HSC-15") is not a report of danger now,
+            # nor is the answer to a question the assistant asked (the diagnosis checks the
+            # pack's critical conditions on what is answered); a danger the triage is sure of
+            # still takes the danger path.
             route = Route.FLOW
         if route is Route.DANGER:
             self.dispatch("urgent_safety", turn, found, out)

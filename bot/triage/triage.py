@@ -74,7 +74,8 @@ class Thresholds:
                        float(data["scope"]["out_of_domain_bare"]))
         except (OSError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: triage thresholds unreadable ({exc}); expected "
-                             "safety.now, safety.possible, scope.out_of_domain and "
+                             "safety.now, safety.possible (safety.sure optional), "
+                             "scope.out_of_domain and "
                              "scope.out_of_domain_bare") from exc
 
 
@@ -127,12 +128,11 @@ class Triage:
 
 def _together(heard: Danger, known: Danger) -> Danger:
     """The classifier's level and the pack's: a reading over a critical limit is danger now
-    whatever the words; a code the pack calls critical (AL140) is a possible danger on its own,
-    and danger now when the words too say possible (or likely) danger."""
+    whatever the words; a code the pack calls critical (AL140) makes a possible (or likely)
+    danger a danger now. On its own such a code goes to its flow, which escalates a critical
+    code as the pack says."""
     if known is Danger.NOW or (known is Danger.POSSIBLE and heard is not Danger.NONE):
         return Danger.NOW
-    if known is Danger.POSSIBLE:
-        return Danger.POSSIBLE
     return heard
 
 

@@ -285,11 +285,30 @@ def test_the_same_reading_under_its_limit_goes_to_the_diagnosis(services):
     assert "safety" not in kinds(out) and "ticket" not in kinds(out)
 
 
-def test_a_code_the_pack_calls_critical_asks_whether_anyone_is_in_danger(services):
+def test_a_code_the_pack_calls_critical_escalates_through_its_flow(services):
     chat = Chat(hearing_nothing(services))
-    out = chat.send("action_start_diagnosis",
-                    "report_error_code", "AL140 on the chiller display")
-    assert out.slots.get("awaiting") == "safety_check"
+    out = chat.send("action_start_diagnosis", "report_error_code",
+                    "W060-2021-00207 shows AL140")
+    assert "safety" in kinds(out)
+    assert custom_of(out, "ticket")["priority"] == "P1"
+
+
+def test_a_critical_code_makes_a_possible_danger_a_danger_now(services):
+    chat = Chat(asking_always(services))
+    out = chat.send("action_start_diagnosis", "report_error_code",
+                    "AL140 on the chiller and two people feel dizzy")
+    assert kinds(out)[0] == "safety"
+    assert custom_of(out, "ticket")["priority"] == "P1"
+
+
+def test_the_answer_to_a_question_gets_no_safety_question(services):
+    chat = Chat(hearing_nothing(services))
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    chat.send("action_start_diagnosis", "report_problem", "the pump is noisy")
+    assert chat.slots.get("awaiting") == "diagnosis"
+    chat.controller = asking_always(services)  # now every message sounds possibly dangerous
+    out = chat.send("action_handle_answer", "provide_reading", "it sounds like gravel")
+    assert "safety_check" not in kinds(out)
 
 
 @pytest.mark.parametrize(("language", "text", "part"), [

@@ -23,7 +23,7 @@ REPORTED = {"en": "P100-2021-00777", "el": "P050-2019-00988", "de": "P150-2020-0
 
 ROUTING = {
     "en": {"routine": "The compressor gives no air any more, the pressure stays at 2 bar",
-           "possible": "oil mist around the compressor",
+           "possible": "there is oil mist all around the compressor",
            "ood": "Can you book me a table for two tonight?",
            "how_to": "How do I replace the mechanical seal on pump {serial}?"},
     "el": {"routine": "Ο συμπιεστής δεν βγάζει πια αέρα, η πίεση μένει στα 2 bar",
@@ -31,7 +31,7 @@ ROUTING = {
            "ood": "Μπορείς να μου κλείσεις τραπέζι για δύο απόψε;",
            "how_to": "Πώς αλλάζω τον μηχανικό στυπιοθλίπτη στην αντλία {serial};"},
     "de": {"routine": "Der Kompressor liefert keine Luft mehr, der Druck bleibt bei 2 bar",
-           "possible": "Ölnebel rund um den Kompressor",
+           "possible": "dichter Ölnebel rund um den Kompressor",
            "ood": "Kannst du mir heute Abend einen Tisch für zwei reservieren?",
            "how_to": "Wie tausche ich die Gleitringdichtung an der Pumpe {serial}?"},
     "fr": {"routine": "Le compresseur ne donne plus d'air, la pression reste à 2 bar",
