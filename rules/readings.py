@@ -6,12 +6,14 @@ A customer types what the instruments show: "bearing housing at 115 °C", "vibra
 words around them, and a classifier of words cannot compare numbers. So:
 
 - a number with a unit is given to the observation of that unit the message names (the words
-  it shares with the observation's question, in the message's language or English), or to the
-  only observation with that unit; a single-condition critical clause it meets is a hazard now;
+  it shares with the observation's id and question, in the message's language or English, and
+  with the glossary's terms for them), or to the only observation with that unit; a
+  single-condition critical clause it meets is a hazard now;
 - a code that a trigger calls critical when it comes back ("E102 returns after one reset"),
   written with words of repetition ("again", "zum dritten Mal"), is a hazard now;
 - a code that a clause calls critical on its own (`active_alarm_code == AL140`) is a possible
-  hazard: the code alone does not say whether anyone is at risk right now.
+  hazard: the code alone does not say whether anyone is at risk right now (the triage makes it
+  danger now when the words too say possible danger; alone, its flow escalates it).
 
 Pure domain logic over the knowledge base: no framework, no model."""
 
