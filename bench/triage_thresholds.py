@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
         f"Rules: routine messages given the safety instruction <= {args.max_routine_now:.0%}, "
         f"a P1 ticket without a question <= {args.max_routine_p1:.1%}, and no out-of-domain "
         f"request either; the safety question as rarely as possible while at least "
-        f"{args.min_emergencies_asked:.0%} of emergencies get it or the instruction; in-domain messages called out of domain <= "
+        f"{args.min_emergencies_asked:.0%} of emergencies get it or the instruction; "
+        f"in-domain messages called out of domain <= "
         f"{args.max_in_domain_ood:.0%}.", "",
         f"Chosen: P1 at once >= {chosen.safety.p1}, safety instruction (then a question before "
         f"the P1) >= {chosen.safety.now}, safety check >= {chosen.safety.possible}, "

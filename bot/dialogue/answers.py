@@ -106,8 +106,8 @@ def match_task(query: str, asset: AssetInfo, language: str, *, service: ServiceD
             for tid, ws in words.items()}
     weights = [math.log(1 + len(tasks) / max(1, sum(1 for v in sims.values() if v[i] >= 0.5)))
                for i in range(len(asked))]
-    scores = sorted(((sum(a * b for a, b in zip(v, weights)), tid) for tid, v in sims.items()),
-                    reverse=True)
+    scores = sorted(((sum(a * b for a, b in zip(v, weights, strict=True)), tid)
+                     for tid, v in sims.items()), reverse=True)
     (best, tid), second = scores[0], (scores[1][0] if len(scores) > 1 else 0.0)
     if best < TASK_MIN_SCORE or best < TASK_CLEAR_WIN * second:
         return None
@@ -277,7 +277,7 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
     scored = []
     for part in candidates:
         words = names[part.part_no]
-        score = sum(sim * weight for sim, weight in zip(sims[part.part_no], weights))
+        score = sum(sim * weight for sim, weight in zip(sims[part.part_no], weights, strict=True))
         numbers = {w for w in words if w.isdigit()}
         asked_numbers = {q for q in asked if q.isdigit()}
         if numbers and asked_numbers and not numbers & asked_numbers:

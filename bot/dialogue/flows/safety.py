@@ -22,8 +22,9 @@ class SafetyCheck:
         out.say(Reply(say("safety_check_question", turn.language), yes_no(turn.language),
                       custom={"kind": "safety_check"}))
         out.wait_for(Awaiting.SAFETY_CHECK, Pending(
-            "safety_confirm" if instructed else "safety_check", text=turn.text, message_id=turn.message_id, action=action,
-            intent=turn.intent, awaiting=turn.slot("awaiting"), pending=turn.slot("pending")))
+            "safety_confirm" if instructed else "safety_check", text=turn.text,
+            message_id=turn.message_id, action=action, intent=turn.intent,
+            awaiting=turn.slot("awaiting"), pending=turn.slot("pending")))
 
     def answer(self, turn: Turn, out: Outcome) -> bool:
         """True when the message answers the question (and is handled); anything else is a
