@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from api.settings import PROJECT_ROOT, Settings
+from bench.running import percentile
 from rules.diagnosis import Diagnoser
 from rules.i18n import load_texts
 from rules.knowledge import KnowledgeBase
@@ -39,11 +40,6 @@ from rules.simulate import Operator, fault_error_code, reached
 
 OUT = Path(__file__).resolve().parent / "out"
 VARIANTS = {"truthful": (0.0, False), "dont_know": (0.25, False), "one_wrong": (0.0, True)}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 @dataclass

@@ -7,13 +7,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from api.settings import Settings
 from launcher.supervisor import Supervisor
 
 
 def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    """The q-th percentile of the samples (numpy's, linear between the closest ranks)."""
+    return float(np.percentile(values, q))
 
 
 def start_bench_system(prefix: str) -> tuple[Supervisor, str]:

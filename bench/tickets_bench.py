@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 
 from api import credentials
+from bench.running import percentile
 from db.migrate import upgrade
 from tickets.database import create_store_engine
 
@@ -45,11 +46,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 @contextlib.contextmanager
