@@ -89,8 +89,7 @@ def match_task(query: str, asset: AssetInfo, language: str, *, service: ServiceD
                                    task.get(key, ""))
         labels[task["id"]] = set(_words(both("label")))
         words[task["id"]] = labels[task["id"]] | set(_words(both("task")))
-    function = {fold(t) for t in re.findall(r"[^\W\d_]+", query.lower())
-                if _function_word(t, language)}
+    function = _function_words(query, language)
     # Words of the schedule itself ("Wartungsintervall") name no task.
     asked = [w for w in _words(_intervals(_hours(strip_ids(query)), language))
              if (len(w) >= 4 or w.isdigit()) and w not in function
@@ -104,10 +103,7 @@ def match_task(query: str, asset: AssetInfo, language: str, *, service: ServiceD
                                        else 1.0)
                        for w in ws), default=0.0) for q in asked]
             for tid, ws in words.items()}
-    weights = [math.log(1 + len(tasks) / max(1, sum(1 for v in sims.values() if v[i] >= 0.5)))
-               for i in range(len(asked))]
-    scores = sorted(((sum(a * b for a, b in zip(v, weights, strict=True)), tid)
-                     for tid, v in sims.items()), reverse=True)
+    scores = sorted(((score, tid) for tid, score in _weighted(sims).items()), reverse=True)
     (best, tid), second = scores[0], (scores[1][0] if len(scores) > 1 else 0.0)
     if best < TASK_MIN_SCORE or best < TASK_CLEAR_WIN * second:
         return None
@@ -255,8 +251,7 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
     the message says it does not want is left out; a number in the question (8 or 10 bar)
     must be the part's number, and one that contradicts it counts against the part."""
     wanted = _NEGATION.sub(" ", fold(query))
-    function = {fold(t) for t in re.findall(r"[^\W\d_]+", query.lower())
-                if _function_word(t, language)}  # judged as written: "für", not "fur"
+    function = _function_words(query, language)
     # Function words ("für", "para", "pour") name no part but are in some translated names
     # ("Filtertrockner für ..." matched "Schrittmotorspule mit Kabel für EXV"), and the names
     # of the machines ("for our big compressor") name none either.
@@ -271,13 +266,11 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
     # of the name it matches.
     sims = {part.part_no: [max((_similar(q, w) for w in names[part.part_no]), default=0.0)
                            for q in asked] for part in candidates}
-    total = len(names)
-    weights = [math.log(1 + total / max(1, sum(1 for v in sims.values() if v[i] >= 0.5)))
-               for i in range(len(asked))]
+    scores = _weighted(sims)
     scored = []
     for part in candidates:
         words = names[part.part_no]
-        score = sum(sim * weight for sim, weight in zip(sims[part.part_no], weights, strict=True))
+        score = scores[part.part_no]
         numbers = {w for w in words if w.isdigit()}
         asked_numbers = {q for q in asked if q.isdigit()}
         if numbers and asked_numbers and not numbers & asked_numbers:
@@ -308,6 +301,23 @@ def part_coverage(query: str, part: PartInfo, language: str, catalogues: Catalog
     # is hardly more than that word ("Gleitringdichtung für die Pumpe P100-2021-00542").
     enough = covered >= 2 or (covered == 1 and len(tokens) <= 5)
     return covered / len(telling) if enough else 0.0
+
+
+def _weighted(sims: dict[str, list[float]]) -> dict[str, float]:
+    """Per candidate, the sum over the words asked of how well it names each word, times how
+    few candidates name that word: log(1 + candidates / candidates naming it)."""
+    total = len(sims)
+    asked = len(next(iter(sims.values()), []))
+    weights = [math.log(1 + total / max(1, sum(1 for v in sims.values() if v[i] >= 0.5)))
+               for i in range(asked)]
+    return {key: sum(sim * weight for sim, weight in zip(values, weights, strict=True))
+            for key, values in sims.items()}
+
+
+def _function_words(query: str, language: str) -> set[str]:
+    """The function words of a message, judged as written ("für", not "fur"), folded."""
+    return {fold(t) for t in re.findall(r"[^\W\d_]+", query.lower())
+            if _function_word(t, language)}
 
 
 def _names(word: str, names: set[str]) -> bool:
