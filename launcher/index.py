@@ -24,9 +24,11 @@ def corpus_stamp(settings: Settings) -> str:
         digest.update(setting.encode() + b"\0")
     files = sorted(p for p in settings.docs_dir.rglob("*") if p.is_file()) \
         if settings.docs_dir.is_dir() else []
-    # The symptom vocabulary and the fault evidence feed the index's symptoms.json.
+    # The symptom vocabulary, the fault evidence and the choices' labels feed the index's
+    # symptoms.json.
     symptom_inputs = [PROJECT_ROOT / "rules" / "data" / "symptoms.yml",
-                      *sorted(settings.knowledge_dir.glob("*.yml"))]
+                      *sorted(settings.knowledge_dir.glob("*.yml")),
+                      *sorted(settings.knowledge_dir.glob("i18n/*/*.yml"))]
     for path in [settings.glossary_path, *symptom_inputs, *files]:
         if path.is_file():
             digest.update(str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT)

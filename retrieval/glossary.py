@@ -85,7 +85,7 @@ class Glossary:
             if not terms:
                 continue
             for index, seq in self._variants[language]:
-                if index not in found and all(_occurs(word, terms) for word in seq):
+                if index not in found and all(occurs(word, terms) for word in seq):
                     found.append(index)
         return found
 
@@ -106,9 +106,17 @@ class Glossary:
         return expansion
 
 
-def _occurs(word: str, terms: set[str]) -> bool:
+MAX_ENDING = 3
+
+
+def occurs(word: str, terms: set[str]) -> bool:
+    """A stemmed word among a text's terms: the same, or the same stem but for an ending of a
+    few letters (the Snowball stemmers are not always consistent across inflections)."""
     if word in terms:
         return True
     if len(word) < 5:
         return False
-    return any(len(t) >= 5 and (t.startswith(word) or word.startswith(t)) for t in terms)
+    # Endings differ by a few letters; a word much longer is another word ("under" is not
+    # "undervoltage", "Motor" not "Motorüberlast").
+    return any(len(t) >= 5 and abs(len(t) - len(word)) <= MAX_ENDING
+               and (t.startswith(word) or word.startswith(t)) for t in terms)

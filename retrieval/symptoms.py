@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from wordfreq import zipf_frequency
 
 from retrieval.analysis import LANGUAGES, analyzer, fold_accents
 from retrieval.errors import KnowledgeDataError
+from retrieval.glossary import occurs
 
 NEG = "<neg>"
 # Negation words per language (accent-folded, lower case); each becomes the token NEG.
@@ -42,6 +44,13 @@ NEGATIONS = {
 # How much one piece of evidence tells about its fault.
 EVIDENCE_WEIGHTS = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
 HINT_FACTOR = 0.5  # a hinted observation (a reading worth taking) says less than a set value
+# A choice's label ("Milky (emulsified)", "Dunkel, verbrannt") is a lay phrasing of that answer
+# when one of its words is this rare in the language at large; "Normal", "Dry or low", "None"
+# say nothing a routine question would not say.
+RARE_ZIPF = 4.0
+# "Discoloured or milky": each alternative is a phrasing of its own.
+_OR = {"en": "or", "de": "oder", "fr": "ou", "es": "o", "el": "ή"}
+_ID_LABEL = re.compile(r"^[A-Z]{1,2}\d{3}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _COMPARE = re.compile(r"^(==|!=|>=|<=|>|<)\s*(.+)$")
 _IN = re.compile(r"^in\s*\[(.*)\]$")
@@ -106,7 +115,7 @@ class SymptomLexicon:
         faults = _fault_evidence(knowledge_dir)
         data = _read_yaml(symptoms_path)
         entries = []
-        for raw in data.get("symptoms") or []:
+        for raw in [*(data.get("symptoms") or []), *_choice_symptoms(knowledge_dir)]:
             if not isinstance(raw, dict) or "id" not in raw:
                 raise KnowledgeDataError(str(symptoms_path), str(raw)[:40],
                                          "every symptom needs an id")
@@ -204,12 +213,42 @@ def _literal(text: str) -> bool | float | str:
 
 
 def _occurs(word: str, terms: set[str]) -> bool:
-    """Exact, or a common prefix of 5+ letters (stemmers differ across inflections)."""
-    if word in terms:
-        return True
-    if len(word) < 5 or word == NEG:
-        return False
-    return any(len(t) >= 5 and (t.startswith(word) or word.startswith(t)) for t in terms)
+    """As in the glossary, but a negation matches only itself."""
+    return word in terms if word == NEG else occurs(word, terms)
+
+
+def _choice_symptoms(knowledge_dir: Path) -> list[dict[str, Any]]:
+    """The knowledge pack's own words for the answers of its choice questions, in each
+    language (knowledge/i18n/<lang>/<family>.yml), as symptoms that give that answer: "the oil
+    went milky" is what the diagnosis asks as "oil appearance: milky (emulsified)"."""
+    found: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for language in LANGUAGES:
+        for path in sorted((knowledge_dir / "i18n" / language).glob("*.yml")):
+            observations = _read_yaml(path).get("observations") or {}
+            for oid, observation in observations.items():
+                choices = (observation or {}).get("choices") or {}
+                for value, label in choices.items():
+                    phrases = _label_phrases(str(label), language)
+                    if phrases:
+                        found.setdefault((str(oid), str(value)), {}).setdefault(
+                            language, []).extend(phrases)
+    return [{"id": f"choice:{oid}={value}", "phrases": phrases, "sets": {oid: value}}
+            for (oid, value), phrases in found.items()]
+
+
+def _label_phrases(label: str, language: str) -> list[str]:
+    """A choice label's alternatives that name something ("Milky", "emulsified"); not ids
+    ("AL101") nor common words alone."""
+    if _ID_LABEL.match(label.strip()):
+        return []
+    parts = re.split(r"[,;/()]|\s" + re.escape(_OR[language]) + r"\s", label, flags=re.I)
+    phrases = []
+    for part in (p.strip() for p in parts):
+        words = _WORD.findall(part.casefold())
+        if words and any(len(w) >= 4 and zipf_frequency(w, language) < RARE_ZIPF
+                         for w in words):
+            phrases.append(part)
+    return phrases
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

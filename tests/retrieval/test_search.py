@@ -88,3 +88,14 @@ def test_dense_scores_only_languages_the_model_reads(searcher, encoder):
     assert multilingual._dense_rows.all()
     hits = multilingual.search("Ölstand zu niedrig", mode="dense", k=3).hits
     assert "hsc.fault.low_oil_level" in [h.section_id for h in hits]
+
+
+def test_a_common_word_does_not_stand_for_a_longer_term():
+    """ "under the min mark" is not "undervoltage", "Motor" not "Motorüberlast"; an ending
+    that differs by a few letters still matches (Greek stems are not always consistent)."""
+    from retrieval.glossary import occurs
+
+    assert not occurs("under", {"undervoltag"})
+    assert not occurs("motor", {"motoruberlast"})
+    assert occurs("μηχανικ", {"μηχαν"})
+    assert occurs("filter", {"filter"})

@@ -162,3 +162,40 @@ def test_the_index_folder_keeps_the_lexicon(tmp_path: Path, encoder, lexicon):
     # An index from before the symptom vocabulary still loads, without expansion.
     (folder / "symptoms.json").unlink()
     assert len(load_index(folder, encoder.name, encoder.dimension).symptoms) == 0
+
+
+CHOICES = {
+    "en": "observations:\n  oil_look:\n    choices:\n      milky: Milky (emulsified)\n"
+          "      clear: Normal\n  code:\n    choices:\n      E101: E101\n",
+    "de": "observations:\n  oil_look:\n    choices:\n      milky: Milchig, emulgiert\n"
+          "      clear: Normal\n",
+}
+CHOICE_FAMILY = """
+faults:
+  - id: water_in_oil
+    evidence:
+      - {observation: oil_look, condition: "== milky", weight: strong}
+  - id: old_oil
+    evidence:
+      - {observation: oil_look, condition: "== clear", weight: weak}
+"""
+
+
+def test_the_labels_of_a_choice_are_phrasings_of_that_answer(tmp_path: Path):
+    """"The oil went milky" is the answer "Milky (emulsified)" the diagnosis would ask for;
+    a label of common words only ("Normal") or an id ("E101") is no symptom."""
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "compressors.yml").write_text(CHOICE_FAMILY, encoding="utf-8")
+    for language, text in CHOICES.items():
+        (knowledge / "i18n" / language).mkdir(parents=True)
+        (knowledge / "i18n" / language / "compressors.yml").write_text(text, encoding="utf-8")
+    (tmp_path / "symptoms.yml").write_text("symptoms: []\n", encoding="utf-8")
+    lexicon = SymptomLexicon.from_files(tmp_path / "symptoms.yml", knowledge)
+    assert [e.id for e in lexicon.entries] == ["choice:oil_look=milky"]
+    assert lexicon.entries[0].phrases == {"en": ["Milky", "emulsified"],
+                                          "de": ["Milchig", "emulgiert"]}
+    assert lexicon.match("the oil went milky, how do I get the water out?", "en").faults == {
+        "water_in_oil": 1.0}
+    assert lexicon.match("Öl ist milchig geworden", "de").ids == ["choice:oil_look=milky"]
+    assert lexicon.match("oil looks normal", "en").ids == []
