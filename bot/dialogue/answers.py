@@ -33,6 +33,10 @@ TASK_CLEAR_WIN = 1.5
 LABEL_WEIGHT = 2.0
 # ... and at or above this, a function word ("for", "für", "para", "pour", "με").
 FUNCTION_ZIPF = 5.8
+STEM_MATCH = 0.95  # the same first five letters, not the same word
+# A part whose name has a word the message says it does not want ("the coil, not the body")
+# keeps this share of its score.
+UNWANTED = 0.5
 
 
 def _translated(catalogues: Catalogues, language: str, family: str, section: str, key: str,
@@ -186,10 +190,17 @@ def _similar(asked: str, name_word: str) -> float:
     endings)."""
     if asked.isdigit() or name_word.isdigit():
         return 1.0 if asked == name_word else 0.0
-    if asked[:5] == name_word[:5]:
+    if asked == name_word:
         return 1.0
-    if min(len(asked), len(name_word)) >= 5 and (asked in name_word or name_word in asked):
-        return 0.8
+    if asked[:5] == name_word[:5]:
+        # The same stem, or only the same first part of a compound ("Lageröl" / "Lagersatz"):
+        # the word itself, when a part's name has it, names that part better.
+        return STEM_MATCH
+    shorter, longer = sorted((asked, name_word), key=len)
+    if len(shorter) >= 5 and shorter in longer:
+        # A word inside a compound: the more of it, the better ("Filtereinsatz" names
+        # "Luftfiltereinsatz" better than "Filter" does).
+        return 0.8 + 0.15 * len(shorter) / len(longer)
     a, b = _trigrams(asked), _trigrams(name_word)
     dice = 2 * len(a & b) / (len(a) + len(b))
     return dice if dice >= 0.55 else 0.0
@@ -202,14 +213,19 @@ _NEGATION = re.compile(
     r"[^,.;:!?()]*")
 
 
+def own_name_words(part: PartInfo, language: str, catalogues: Catalogues) -> set[str]:
+    """The words of the part's own name, in the customer's language and in English."""
+    translated = _translated(catalogues, language, part.family, "parts", part.part_no, "name",
+                             part.name)
+    return set(_words(translated)) | set(_words(part.name))
+
+
 def part_words(part: PartInfo, language: str, catalogues: Catalogues,
                glossary: Glossary | None = None) -> set[str]:
     """The words a customer may name the part by: its name in their language and in English,
     and the glossary's terms (all languages, synonyms: "déshuileur", "rodete", "κόπλερ")
     for the terms its English name contains."""
-    translated = _translated(catalogues, language, part.family, "parts", part.part_no, "name",
-                             part.name)
-    words = set(_words(translated)) | set(_words(part.name))
+    words = own_name_words(part, language, catalogues)
     if glossary:
         words |= _glossary_words(part.name, _term_index(glossary))
     return words
@@ -248,9 +264,14 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
     """Parts scored by how well their names (in the customer's language and in English, and
     the glossary's terms for them) match the words asked, best first. Words that many part
     names share ("kit", "set", "valve") count less than the words that tell parts apart; what
-    the message says it does not want is left out; a number in the question (8 or 10 bar)
-    must be the part's number, and one that contradicts it counts against the part."""
-    wanted = _NEGATION.sub(" ", fold(query))
+    the message says it does not want is left out, and counts against a part whose own name
+    it is ("the coil, not the valve body"); a rating in the question (10 bar, 35 mm) that
+    contradicts the part's counts against it; equal scores go to the part named by the rarer
+    words."""
+    folded = fold(query)
+    wanted = _NEGATION.sub(" ", folded)
+    unwanted = [w for span in _NEGATION.finditer(folded) for w in _words(span.group(0))[1:]
+                if len(w) >= 4 and not _function_word(w, language)]
     function = _function_words(query, language)
     # Function words ("für", "para", "pour") name no part but are in some translated names
     # ("Filtertrockner für ..." matched "Schrittmotorspule mit Kabel für EXV"), and the names
@@ -267,18 +288,43 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
     sims = {part.part_no: [max((_similar(q, w) for w in names[part.part_no]), default=0.0)
                            for q in asked] for part in candidates}
     scores = _weighted(sims)
+    asked_ratings = _ratings(query)
     scored = []
     for part in candidates:
-        words = names[part.part_no]
         score = scores[part.part_no]
-        numbers = {w for w in words if w.isdigit()}
-        asked_numbers = {q for q in asked if q.isdigit()}
-        if numbers and asked_numbers and not numbers & asked_numbers:
+        rated = _ratings(part.name)
+        if any(unit in rated and not values & rated[unit]
+               for unit, values in asked_ratings.items()):
             score *= 0.5
+        if unwanted and any(_names(w, own_name_words(part, language, catalogues))
+                            for w in unwanted):
+            score *= UNWANTED
         if score > 0:
-            scored.append((score, part))
-    scored.sort(key=lambda pair: -pair[0])
-    return scored
+            scored.append((score, _rarity(asked, sims[part.part_no], language), part))
+    # Equal scores: the part named by the rarer words ("separator cartridge": the separator,
+    # not any cartridge).
+    scored.sort(key=lambda triple: (-triple[0], -triple[1]))
+    return [(score, part) for score, _, part in scored]
+
+
+# A rating with its unit ("10 bar", "10-bar-Ausführung", "14,5 bar", "35 mm"): what tells
+# similar parts apart. A number without one may say how many ("5 Liter", "3 Flaschen").
+_RATING = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*-?\s*(bar|bars|bares|mm|kw)\b",
+                     re.IGNORECASE)
+
+
+def _ratings(text: str) -> dict[str, set[float]]:
+    found: dict[str, set[float]] = {}
+    for value, unit in _RATING.findall(strip_ids(text)):
+        unit = unit.lower()
+        found.setdefault("bar" if unit.startswith("bar") else unit, set()).add(
+            float(value.replace(",", ".")))
+    return found
+
+
+def _rarity(asked: list[str], sims: list[float], language: str) -> float:
+    return sum(sim * (8.0 - zipf_frequency(word, language))
+               for word, sim in zip(asked, sims, strict=True) if sim >= 0.5)
 
 
 def part_coverage(query: str, part: PartInfo, language: str, catalogues: Catalogues, *,

@@ -214,6 +214,27 @@ def test_a_part_asked_for_by_its_colloquial_name_and_not_its_neighbour(services)
     assert custom_of(out, "spare_part")["part_numbers"][0] == "HWC-EXVC-01"
 
 
+@pytest.mark.parametrize(("language", "text", "part"), [
+    # A compound names the part whose name it holds most of ("Filtereinsatz"), not any filter.
+    ("de", "Luftfiltereinsatz für H37S-2021-01033 bitte, Preis?", "HSC-AF-037"),
+    # The word itself ("Lageröl") names a part better than one that begins alike
+    # ("Lagersatz"); "5 Liter" says how much, not which part.
+    ("de", "Brauch Lageröl für die P150-2020-00101, 5 Liter.", "HCP-OIL-068"),
+    # What the customer does not want counts against the part whose own name it is.
+    ("en", "just the EXV coil, not the whole valve, for W120-2022-00031", "HWC-EXVC-01"),
+    # Equal matches: the rarer word tells ("separator", not any "cartridge").
+    ("en", "Do you have separator cartridges for the HSC-75 in stock?", "HSC-SE-075"),
+    # A rating with its unit, written the local way.
+    ("el", "Πόσο κοστίζει η βαλβίδα ασφαλείας των 14,5 bar για το H75S-2021-00119;",
+     "HSC-SV-145"),
+    ("de", "Sicherheitsventil für unseren HSC-37 in der 10-bar-Ausführung", "HSC-SV-110"),
+])
+def test_the_part_named_most_precisely_comes_first(services, language, text, part):
+    chat = Chat(Controller(services), language=language)
+    out = chat.send("action_answer_spare_part", "ask_spare_part", text)
+    assert custom_of(out, "spare_part")["part_numbers"][0] == part
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)
