@@ -79,6 +79,7 @@ class Outcome:
     got: Any = None
     hit: bool | None = None
     listed: bool | None = None
+    trained: bool = False  # the very message is a training example (written independently)
 
 
 def _kinds(messages: Iterable[dict[str, Any]]) -> list[str]:
@@ -194,6 +195,25 @@ ROWS: list[tuple[str, str, str, str]] = [
 ]
 
 
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def training_texts() -> set[str]:
+    """The NLU and triage training examples (bot/data/nlu, bot/triage/data), normalised."""
+    from bot.triage.corpus import examples
+
+    return {_normal(e.text) for e in examples()}
+
+
+def mark_trained(results: list[Outcome], trained: set[str]) -> None:
+    """Writers who never saw the training data still write the same stock requests ("tell me
+    a joke", "what's the capital of Australia?"): such messages are marked, and the report
+    gives the figures without them too."""
+    for r in results:
+        r.trained = _normal(r.text) in trained
+
+
 def report(results: list[Outcome], title: str, source: str) -> str:
     by: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
     for r in results:
@@ -214,6 +234,21 @@ def report(results: list[Outcome], title: str, source: str) -> str:
                          "how_to", "spare_parts")}
     lines += ["", "Safety question asked (first reply): " + ", ".join(
         f"{cat} {rate}" for cat, rate in asked.items()) + ".", ""]
+    seen = [r for r in results if r.trained]
+    if seen:
+        counts = defaultdict(int)
+        for r in seen:
+            counts[r.category] += 1
+        lines += [f"Messages that are also, word for word, training examples (written "
+                  f"independently): {len(seen)} (" + ", ".join(
+                      f"{cat} {n}" for cat, n in sorted(counts.items())) + "). Without them:",
+                  ""]
+        for label, category, name, target in ROWS:
+            if counts.get(category):
+                rest = [bool(getattr(r, name)) for r in by.get((category, "all"), [])
+                        if not r.trained]
+                lines.append(f"- {label}: {_rate(rest)} (target {target})")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -246,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if supervisor is not None:
             supervisor.stop()
+    mark_trained(results, training_texts())
     name = f"blind_{args.set}" + (f"_{args.label}" if args.label else "")
     OUT.mkdir(exist_ok=True)
     source = str(folder.relative_to(HERE.parent))
