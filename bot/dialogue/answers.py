@@ -61,21 +61,44 @@ def maintenance_answer(asset: AssetInfo, language: str, *, service: ServiceData,
     for task in service.maintenance.get(asset.family, []):
         if task.get("models") and asset.model not in task["models"]:
             continue
-        label = _translated(catalogues, language, asset.family, "maintenance_schedule",
-                            task["id"], "label", str(task.get("label", "")))
-        text = _translated(catalogues, language, asset.family, "maintenance_schedule",
-                           task["id"], "task", str(task.get("task", "")))
-        interval = _interval(task, language)
-        lines.append(f"- {label}{f' ({interval})' if interval else ''}: {text}")
+        lines.append("- " + task_line(task, asset, language, catalogues))
     if asset.running_hours:
         lines.append(say("running_hours", language, hours=f"{asset.running_hours:,}".replace(
             ",", " ")))
     return Reply("\n".join(lines), custom={"kind": "maintenance", "model": asset.model})
 
 
+def task_line(task: dict[str, Any], asset: AssetInfo, language: str,
+              catalogues: Catalogues) -> str:
+    """ "2000 h (every 2000 h / every 6 months): Replace intake filter element and ..." """
+    label = _translated(catalogues, language, asset.family, "maintenance_schedule",
+                        task["id"], "label", str(task.get("label", "")))
+    text = _translated(catalogues, language, asset.family, "maintenance_schedule",
+                       task["id"], "task", str(task.get("task", "")))
+    interval = _interval(task, language)
+    return f"{label}{f' ({interval})' if interval else ''}: {text}"
+
+
+# Glossary terms that name the machines themselves ("for the pump ..."), not a part, and the
+# schedule itself ("maintenance"), not one of its tasks.
+MACHINE_TERMS = ("compressor", "screw_compressor", "centrifugal_pump", "chiller")
+SCHEDULE_TERMS = ("maintenance",)
+SERVICE_WORDS = frozenset({"service", "servicing", "servicio", "σερβισ"})
+
+
+def words_of(glossary: Glossary, terms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fold(word) for term in terms for forms in (glossary.get(term) or {}).values()
+                     for form in forms for word in form.split())
+
+
+def schedule_words(glossary: Glossary) -> frozenset[str]:
+    """Words that name the machines or the schedule itself, not one of its tasks."""
+    return words_of(glossary, MACHINE_TERMS) | words_of(glossary, SCHEDULE_TERMS) | SERVICE_WORDS
+
+
 def match_task(query: str, asset: AssetInfo, language: str, *, service: ServiceData,
-               catalogues: Catalogues, ignore: frozenset[str] = frozenset()
-               ) -> dict[str, Any] | None:
+               catalogues: Catalogues, ignore: frozenset[str] = frozenset(),
+               min_score: float = TASK_MIN_SCORE) -> dict[str, Any] | None:
     """The one maintenance task of the machine's schedule a question is about ("what gets
     replaced at 8000 h?", "cleaning the suction strainer, what's the sequence?"), by the words
     of its label and its work (in the customer's language and English), each word asked
@@ -109,7 +132,7 @@ def match_task(query: str, asset: AssetInfo, language: str, *, service: ServiceD
             for tid, ws in words.items()}
     scores = sorted(((score, tid) for tid, score in _weighted(sims).items()), reverse=True)
     (best, tid), second = scores[0], (scores[1][0] if len(scores) > 1 else 0.0)
-    if best < TASK_MIN_SCORE or best < TASK_CLEAR_WIN * second:
+    if best < min_score or best < TASK_CLEAR_WIN * second:
         return None
     return next(t for t in tasks if t["id"] == tid)
 

@@ -235,6 +235,23 @@ def test_the_part_named_most_precisely_comes_first(services, language, text, par
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
 
 
+def test_a_how_to_question_about_a_maintenance_task_also_gets_its_interval(chat):
+    """ "How do I regrease the bearings?" answered from a fault's remedy gets the task's line
+    of the schedule too (how often, what else); one answered by the task's own section says
+    it there; a procedure of no task gets no such line."""
+    out = chat.send("action_answer_manual", "ask_how_to",
+                    f"How do I regrease the bearings on {PUMP}?")
+    answer = custom_of(out, "manual_answer")
+    schedule = say("task_interval", "en", task="")
+    if answer["section_id"].startswith("hcp.maint."):
+        assert schedule not in text_of(out)
+    else:
+        assert schedule in text_of(out) and "2000 h" in text_of(out)
+    out = chat.send("action_answer_manual", "ask_how_to",
+                    f"The motor turns the wrong way after rewiring {PUMP}, how do I fix it?")
+    assert say("task_interval", "en", task="") not in text_of(out)
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)

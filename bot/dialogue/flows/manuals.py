@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.dialogue import diagnosis_view
+from bot.dialogue import answers, diagnosis_view
 from bot.dialogue.escalation import Escalation, Signal
 from bot.dialogue.extract import Mentions, strip_ids
 from bot.dialogue.flows.context import FlowContext
@@ -14,6 +14,12 @@ from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import say
 from bot.dialogue.replies import Reply
 from bot.dialogue.state import Awaiting, Outcome, Turn
+
+# A "how do I" question is about a task of the schedule when its words name the task this
+# well: two telling words ("regrease" and "bearings"), not one that a task merely mentions
+# ("motor" in "megger the motor"). The maintenance questions' own bar is lower
+# (answers.TASK_MIN_SCORE): they are about the schedule already.
+HOW_TO_TASK_SCORE = 2.5
 
 
 class Manuals:
@@ -37,7 +43,23 @@ class Manuals:
             self.tickets.escalate(turn, out, escalation or Escalation(
                 "low_confidence", "P3", "question"))
             return
-        self.answer_with(best, turn, out)
+        self.answer_with(best, turn, out, interval=self._interval(turn, asset, best))
+
+    def _interval(self, turn: Turn, asset: Any, best: Any) -> str | None:
+        """When the procedure is a task of the machine's maintenance schedule ("regrease the
+        bearings") and the section answering it is not that task's own (which says it): the
+        task's interval from the schedule."""
+        if asset is None:
+            return None
+        kb = self.ctx.diagnoser.kb
+        task = answers.match_task(turn.text, asset, turn.language, service=self.ctx.service,
+                                  catalogues=kb.catalogues,
+                                  ignore=answers.schedule_words(kb.glossary),
+                                  min_score=HOW_TO_TASK_SCORE)
+        if task is None or best.section_id.endswith("." + task["id"]):
+            return None
+        return say("task_interval", turn.language,
+                   task=answers.task_line(task, asset, turn.language, kb.catalogues))
 
     def answer_task(self, turn: Turn, asset: Any, task: dict[str, Any], text: str,
                     out: Outcome) -> bool:
@@ -52,9 +74,12 @@ class Manuals:
         return True
 
     @staticmethod
-    def answer_with(best: Any, turn: Turn, out: Outcome) -> None:
-        out.say(Reply(say("manual_answer", turn.language, excerpt=excerpt(best.text)) + "\n\n"
-                      + citation_text(best, turn.language),
+    def answer_with(best: Any, turn: Turn, out: Outcome, *, interval: str | None = None
+                    ) -> None:
+        body = say("manual_answer", turn.language, excerpt=excerpt(best.text))
+        if interval:
+            body += "\n\n" + interval
+        out.say(Reply(body + "\n\n" + citation_text(best, turn.language),
                       custom={"kind": "manual_answer", "document": best.document,
                               "section_id": best.section_id, "topics": list(best.topics),
                               "score": round(best.score, 4)}))

@@ -11,7 +11,6 @@ from bot.dialogue.messages import say
 from bot.dialogue.questions import asks_for_part, asks_how
 from bot.dialogue.replies import Reply
 from bot.dialogue.state import Outcome, Turn
-from bot.dialogue.text import fold
 
 PART_MIN_SCORE = 2.0  # how well a part's name must match to be what a message asks to buy
 # A message without words of buying asks for a part when the part's name is most of what it
@@ -19,25 +18,12 @@ PART_MIN_SCORE = 2.0  # how well a part's name must match to be what a message a
 NAMES_ONLY_A_PART = 0.75
 
 
-# Glossary terms that name the machines themselves ("for the pump ..."), not a part.
-MACHINE_TERMS = ("compressor", "screw_compressor", "centrifugal_pump", "chiller")
-SCHEDULE_TERMS = ("maintenance",)
-SERVICE_WORDS = frozenset({"service", "servicing", "servicio", "σερβισ"})
-
-
-def _words_of(glossary: dict, terms: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(fold(word) for term in terms for forms in (glossary.get(term) or {}).values()
-                     for form in forms for word in form.split())
-
-
 class ServiceAnswers:
     def __init__(self, ctx: FlowContext, manuals: Manuals | None = None) -> None:
         self.ctx, self.manuals = ctx, manuals
         glossary = ctx.diagnoser.kb.glossary
-        self.machine_words = _words_of(glossary, MACHINE_TERMS)
-        # Words that name the schedule itself, not one of its tasks.
-        self.schedule_words = self.machine_words | _words_of(glossary, SCHEDULE_TERMS) | \
-            SERVICE_WORDS
+        self.machine_words = answers.words_of(glossary, answers.MACHINE_TERMS)
+        self.schedule_words = answers.schedule_words(glossary)
 
     def answer_maintenance(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self.ctx.asset(turn, found, out)
