@@ -9,6 +9,7 @@ from the `Services` over the real stores (bot/dialogue/adapters.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot.dialogue.adapters import IndexSearch, SqlDiagnosisSessions, SqlTicketDesk
 from bot.dialogue.escalation import EscalationPolicy
-from bot.dialogue.extract import Mentions, mentions, names_ticket
+from bot.dialogue.extract import Mentions, mentions, names_ticket, strip_ids
 from bot.dialogue.flows.assets import Assets
 from bot.dialogue.flows.context import FlowContext, Step
 from bot.dialogue.flows.conversation import Conversation
@@ -183,6 +184,11 @@ class Controller:
         # A fallback that names a machine identifies it first (and answers the question then).
         free = turn.awaiting is None and not (
             step == "handle_fallback" and (found.serial or found.model))
+        if free and step == "handle_answer" and turn.intent == "provide_reading" and \
+                _reports_more_than_a_reading(turn.text):
+            # "The chiller can't reach setpoint, water leaves at 14 °C instead of 10": nothing
+            # was asked, so the reading is a report of a fault, not an answer.
+            return "start_diagnosis"
         if free and step in HOW_TO_TOPICS and asks_how(turn.text):
             # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
             return "answer_manual"
@@ -194,6 +200,14 @@ class Controller:
             # "Price of the load solenoid for ...": NLU heard a fault; the customer buys a part.
             return "answer_spare_part"
         return step
+
+
+# A report says what is wrong besides the reading: this many words of three letters or more.
+REPORT_WORDS = 4
+
+
+def _reports_more_than_a_reading(text: str) -> bool:
+    return len(re.findall(r"[^\W\d_]{3,}", strip_ids(text))) >= REPORT_WORDS
 
 
 def _level(hazards: Hazards) -> Danger:

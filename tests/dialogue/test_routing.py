@@ -252,6 +252,24 @@ def test_a_how_to_question_about_a_maintenance_task_also_gets_its_interval(chat)
     assert say("task_interval", "en", task="") not in text_of(out)
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "Chiller W060-2021-00207 isn't reaching setpoint, water leaving at 14 °C instead of 10"),
+    ("es", "La enfriadora no llega a temperatura, el agua sale a 12 °C con la consigna en 7"),
+])
+def test_a_fault_reported_with_its_reading_starts_the_diagnosis(services, language, text):
+    """NLU hears a reading; nothing was asked, so it is a report of a fault, not an answer.
+    A bare reading with nothing asked still gets "how can I help?"."""
+    chat = Chat(Controller(services), language=language)
+    out = chat.send("action_handle_answer", "provide_reading", text)
+    # The diagnosis starts: its first question, or which machine it is (the chiller named
+    # without a serial).
+    assert "diagnosis_question" in kinds(out) or chat.slots.get("awaiting") == "asset"
+    assert text_of(out) != say("how_can_i_help", language)
+    out = Chat(Controller(services), language=language).send(
+        "action_handle_answer", "provide_reading", "6,5 bar")
+    assert text_of(out) == say("how_can_i_help", language)
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)
