@@ -32,7 +32,7 @@ from bot.dialogue.flows.safety import SafetyCheck
 from bot.dialogue.flows.service_data import ServiceAnswers
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import language_or_default
-from bot.dialogue.questions import asks_how, asks_what_to_do
+from bot.dialogue.questions import asks_for_visit, asks_how, asks_what_to_do
 from bot.dialogue.service import ServiceData
 from bot.dialogue.state import Awaiting, Outcome, Turn
 from bot.triage.safety import Danger
@@ -184,11 +184,6 @@ class Controller:
         # A fallback that names a machine identifies it first (and answers the question then).
         free = turn.awaiting is None and not (
             step == "handle_fallback" and (found.serial or found.model))
-        if free and step == "handle_answer" and turn.intent == "provide_reading" and \
-                _reports_more_than_a_reading(turn.text):
-            # "The chiller can't reach setpoint, water leaves at 14 °C instead of 10": nothing
-            # was asked, so the reading is a report of a fault, not an answer.
-            return "start_diagnosis"
         if free and step in HOW_TO_TOPICS and asks_how(turn.text):
             # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
             return "answer_manual"
@@ -199,6 +194,15 @@ class Controller:
                                            or_names_one=step in PART_NAME_TOPICS):
             # "Price of the load solenoid for ...": NLU heard a fault; the customer buys a part.
             return "answer_spare_part"
+        if free and step == "book_visit" and not asks_for_visit(turn.text) and \
+                self.service.asks_for_part(turn, found, or_names_one=True):
+            # "Bearing set for P150-2019-00078, radial and thrust": no visit is asked for.
+            return "answer_spare_part"
+        if free and step == "handle_answer" and turn.intent == "provide_reading" and \
+                _reports_more_than_a_reading(turn.text):
+            # "The chiller can't reach setpoint, water leaves at 14 °C instead of 10": nothing
+            # was asked, so the reading is a report of a fault, not an answer.
+            return "start_diagnosis"
         return step
 
 

@@ -78,3 +78,16 @@ def asks_for_part(text: str) -> bool:
     """Words of buying: a price, stock, an order, "I need a new ..." (the controller also
     requires a part of the catalogue to match the message's words)."""
     return bool(_PART.search(fold(text)))
+
+
+_VISIT = re.compile(
+    r"\btechnic|\bengineer|\bvisit|\bcome (out|over|by|and)|\bon site\b|\bsend someone"
+    r"|\btechniker|\bmonteur|\bbesuch|\btermin|\beinsatz|\bvorbeikommen|\bvor ort"
+    r"|\bτεχνικ|\bεπισκεψ|\bνα ερθει|\bραντεβου"
+    r"|\btechnicien|\bintervenant|\bvisite|\bintervention|\brendez-vous|\bsur site"
+    r"|\btecnico|\bvisita|\bcita\b|\bque venga|\ben planta\b")
+
+
+def asks_for_visit(text: str) -> bool:
+    """A message that asks for someone to come (a technician, a visit, an appointment)."""
+    return bool(_VISIT.search(fold(text)))

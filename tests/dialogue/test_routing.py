@@ -270,6 +270,24 @@ def test_a_fault_reported_with_its_reading_starts_the_diagnosis(services, langua
     assert text_of(out) == say("how_can_i_help", language)
 
 
+@pytest.mark.parametrize(("language", "text", "part"), [
+    ("en", "bearing set for P150-2019-00078, radial and thrust", "HCP-BRG-150"),
+    ("de", "Lageröl für die P150-2020-00101, brauchen so 4 Liter", "HCP-OIL-068"),
+    ("fr", "garniture 35 mm pour la P100-2023-01402, dispo à Annecy ?", "HCP-MS-100"),
+])
+def test_a_part_order_heard_as_a_visit_gets_the_part(services, language, text, part):
+    """NLU hears a booking; the message names a part and asks for no one to come."""
+    chat = Chat(Controller(services), language=language)
+    out = chat.send("action_book_visit", "book_service_visit", text)
+    assert custom_of(out, "spare_part")["part_numbers"][0] == part
+    visit = {"en": "we need a technician to replace the bearing set on P150-2019-00078",
+             "de": "Bitte schickt einen Techniker, der das Lageröl an der P150-2020-00101 wechselt",
+             "fr": "il nous faut un technicien pour changer la garniture de la P100-2023-01402"}
+    out = Chat(Controller(services), language=language).send(
+        "action_book_visit", "book_service_visit", visit[language])
+    assert "spare_part" not in kinds(out)
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)
