@@ -23,7 +23,7 @@ REPORTED = {"en": "P100-2021-00777", "el": "P050-2019-00988", "de": "P150-2020-0
 
 ROUTING = {
     "en": {"routine": "The compressor gives no air any more, the pressure stays at 2 bar",
-           "possible": "there is oil mist all around the compressor",
+           "possible": "oil fog around the compressor",
            "ood": "Can you book me a table for two tonight?",
            "how_to": "How do I replace the mechanical seal on pump {serial}?"},
     "el": {"routine": "Ο συμπιεστής δεν βγάζει πια αέρα, η πίεση μένει στα 2 bar",
@@ -35,7 +35,7 @@ ROUTING = {
            "ood": "Kannst du mir heute Abend einen Tisch für zwei reservieren?",
            "how_to": "Wie tausche ich die Gleitringdichtung an der Pumpe {serial}?"},
     "fr": {"routine": "Le compresseur ne donne plus d'air, la pression reste à 2 bar",
-           "possible": "brouillard d'huile autour du compresseur",
+           "possible": "brouillard d'huile près du compresseur",
            "ood": "Tu peux me réserver une table pour deux ce soir ?",
            "how_to": "Comment remplacer la garniture mécanique de la pompe {serial} ?"},
     "es": {"routine": "El compresor ya no da aire, la presión se queda en 2 bar",
