@@ -25,6 +25,8 @@ HOW_TO_TASK_SCORE = 2.5
 class Manuals:
     def __init__(self, ctx: FlowContext, tickets: Tickets) -> None:
         self.ctx, self.tickets = ctx, tickets
+        # Worked out once, not on every how-to question.
+        self.schedule_words = answers.schedule_words(ctx.diagnoser.kb.glossary)
 
     def answer_manual(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self.ctx.asset(turn, found, out)
@@ -54,7 +56,7 @@ class Manuals:
         kb = self.ctx.diagnoser.kb
         task = answers.match_task(turn.text, asset, turn.language, service=self.ctx.service,
                                   catalogues=kb.catalogues,
-                                  ignore=answers.schedule_words(kb.glossary),
+                                  ignore=self.schedule_words,
                                   min_score=HOW_TO_TASK_SCORE)
         if task is None or best.section_id.endswith("." + task["id"]):
             return None
