@@ -12,13 +12,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from wordfreq import zipf_frequency
-
 from bot.dialogue.extract import strip_ids
 from bot.dialogue.messages import say
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo, PartInfo, ServiceData
-from bot.dialogue.text import fold
+from bot.dialogue.text import fold, zipf
 
 Catalogues = dict[str, dict[str, dict[str, Any]]]  # language -> family -> catalogue
 # Another part is shown as a close alternative when it matches at least this share as well.
@@ -34,6 +32,7 @@ LABEL_WEIGHT = 2.0
 # ... and at or above this, a function word ("for", "für", "para", "pour", "με").
 FUNCTION_ZIPF = 5.8
 STEM_MATCH = 0.95  # the same first five letters, not the same word
+ABBREVIATION = 0.85  # four letters that begin the word ("mech" for "mechanical")
 # A part whose name has a word the message says it does not want ("the coil, not the body")
 # keeps this share of its score.
 UNWANTED = 0.5
@@ -82,6 +81,10 @@ def task_line(task: dict[str, Any], asset: AssetInfo, language: str,
 # Glossary terms that name the machines themselves ("for the pump ..."), not a part, and the
 # schedule itself ("maintenance"), not one of its tasks.
 MACHINE_TERMS = ("compressor", "screw_compressor", "centrifugal_pump", "chiller")
+# ... per family: for a chiller, "pump" names a part ("chilled water pump"), not the machine.
+FAMILY_MACHINE_TERMS = {"rotary_screw_compressor": ("compressor", "screw_compressor"),
+                        "centrifugal_process_pump": ("centrifugal_pump",),
+                        "air_cooled_water_chiller": ("chiller",)}
 SCHEDULE_TERMS = ("maintenance",)
 SERVICE_WORDS = frozenset({"service", "servicing", "servicio", "σερβισ"})
 
@@ -219,6 +222,9 @@ def _similar(asked: str, name_word: str) -> float:
         # The same stem, or only the same first part of a compound ("Lageröl" / "Lagersatz"):
         # the word itself, when a part's name has it, names that part better.
         return STEM_MATCH
+    if len(asked) == 4 and name_word.startswith(asked):
+        # An abbreviation ("mech seal", "temp sensor", "cond fan").
+        return ABBREVIATION
     shorter, longer = sorted((asked, name_word), key=len)
     if len(shorter) >= 5 and shorter in longer:
         # A word inside a compound: the more of it, the better ("Filtereinsatz" names
@@ -247,38 +253,61 @@ def part_words(part: PartInfo, language: str, catalogues: Catalogues,
                glossary: Glossary | None = None) -> set[str]:
     """The words a customer may name the part by: its name in their language and in English,
     and the glossary's terms (all languages, synonyms: "déshuileur", "rodete", "κόπλερ")
-    for the terms its English name contains."""
+    for the terms its name holds in any language."""
     words = own_name_words(part, language, catalogues)
     if glossary:
-        words |= _glossary_words(part.name, _term_index(glossary))
+        names = tuple((code, _translated(catalogues, code, part.family, "parts", part.part_no,
+                                         "name", part.name)) for code in NAME_LANGUAGES)
+        words |= _glossary_words(names, _term_index(glossary))
     return words
 
 
+# The languages of the names a part is known by (the catalogue's English and its translations).
+NAME_LANGUAGES = ("en", "el", "de", "fr", "es")
 # Term indexes by glossary; each entry keeps its glossary alive, so an id is never reused.
-_TERM_INDEXES: dict[int, tuple[Glossary, tuple[tuple[frozenset[str], frozenset[str]], ...]]] = {}
+_TERM_INDEXES: dict[int, tuple[Glossary, tuple[tuple[str, tuple[str, ...], frozenset[str]],
+                                                  ...]]] = {}
 
 
 def _term_index(glossary: Glossary) -> int:
-    """The glossary as (words of an English form, words of all its forms) pairs, worked out
-    once per glossary (the key of `_glossary_words`' cache)."""
+    """The glossary as (language, words of one of its forms there, words of all its forms)
+    triples, worked out once per glossary (the key of `_glossary_words`' cache)."""
     if id(glossary) not in _TERM_INDEXES:
-        pairs = []
+        triples = []
         for forms in glossary.values():
             every = frozenset(w for variants in forms.values() for form in variants
                               for w in _words(form))
-            for english in forms.get("en") or ():
-                if _words(english):
-                    pairs.append((frozenset(_words(english)), every))
-        _TERM_INDEXES[id(glossary)] = (glossary, tuple(pairs))
+            for code, variants in forms.items():
+                for form in variants:
+                    if _words(form):
+                        triples.append((code, tuple(_words(form)), every))
+        _TERM_INDEXES[id(glossary)] = (glossary, tuple(triples))
     return id(glossary)
 
 
 @lru_cache(maxsize=4096)
-def _glossary_words(english_name: str, index: int) -> frozenset[str]:
-    """The words of every glossary term whose English form the part's English name holds."""
-    name = set(_words(english_name))
-    return frozenset().union(*(every for english, every in _TERM_INDEXES[index][1]
-                               if english <= name))
+def _glossary_words(names: tuple[tuple[str, str], ...], index: int) -> frozenset[str]:
+    """The words of every glossary term that the part's name holds in some language, each of
+    the term's words inflected as it may be ("σύνδεσμος αξόνων" in "Ελαστικό στοιχείο
+    συνδέσμου αξόνων"), so a part whose English name lacks the term ("Coupling element")
+    still gets its synonyms ("κόπλερ")."""
+    words = {code: set(_words(name)) for code, name in names}
+    return frozenset().union(*(
+        every for code, form, every in _TERM_INDEXES[index][1]
+        if code in words and all(any(_inflected(w, n) for n in words[code]) for w in form)))
+
+
+# Words that differ only by their endings, this many letters at most: inflections
+# ("συνδέσμου" / "σύνδεσμος", "válvula" / "válvulas"), not compounds that share a first part
+# ("Ansaugfilter" / "Ansaugregler", "Wartung" / "Wartungssatz").
+INFLECTION_ENDING = 3
+
+
+def _inflected(word: str, other: str) -> bool:
+    if word == other:
+        return True
+    common = len(os.path.commonprefix([word, other]))
+    return common >= 4 and max(len(word), len(other)) - common <= INFLECTION_ENDING
 
 
 def match_parts(query: str, candidates: list[PartInfo], language: str,
@@ -346,7 +375,7 @@ def _ratings(text: str) -> dict[str, set[float]]:
 
 
 def _rarity(asked: list[str], sims: list[float], language: str) -> float:
-    return sum(sim * (8.0 - zipf_frequency(word, language))
+    return sum(sim * (8.0 - zipf(word, language))
                for word, sim in zip(asked, sims, strict=True) if sim >= 0.5)
 
 
@@ -357,12 +386,13 @@ def part_coverage(query: str, part: PartInfo, language: str, catalogues: Catalog
     machines, "for the pump ...", left out) that name the part: 1.0 for "mechanical seal kit
     for the pump W120-2022-00031", far less for "the seal leaks badly", a fault."""
     names = part_words(part, language, catalogues, glossary)
-    tokens = re.findall(r"[^\W\d_]{3,}", strip_ids(query).lower())
+    # What the message says it does not want ("the coil, not the body") is not asked for.
+    tokens = re.findall(r"[^\W\d_]{3,}", _NEGATION.sub(" ", fold(strip_ids(query))))
     # A word of the part's name tells, however common ("wear rings", "oil"); other common
     # words ("for", "please") do not.
-    telling = [w for w in (fold(t) for t in tokens
-                           if zipf_frequency(t, language) < COMMON_ZIPF or _names(fold(t), names))
-               if not any(w[:5] == m[:5] or (len(w) >= 5 and w in m) for m in machine_words)]
+    telling = [w for w in tokens if (zipf(w, language) < COMMON_ZIPF or _names(w, names))
+               and not _names(w, PACKAGING)
+               and not any(w[:5] == m[:5] or (len(w) >= 5 and w in m) for m in machine_words)]
     if not telling:
         return 0.0
     covered = sum(1 for w in telling if _names(w, names))
@@ -370,6 +400,16 @@ def part_coverage(query: str, part: PartInfo, language: str, catalogues: Catalog
     # is hardly more than that word ("Gleitringdichtung für die Pumpe P100-2021-00542").
     enough = covered >= 2 or (covered == 1 and len(tokens) <= 5)
     return covered / len(telling) if enough else 0.0
+
+
+# How parts come (a can of oil, "4 bidons de glycol", "ein Kanister"): what is ordered is
+# what is inside.
+PACKAGING = {fold(w) for w in (
+    "can canister drum bottle jerrycan pail bucket tub pack box carton cartridges "
+    "kanister fass flasche eimer dose packung karton gebinde "
+    "bidon bidons bouteille seau boite fut "
+    "bidón garrafa botella cubo lata caja bote envase "
+    "δοχείο δοχεία μπιτόνι μπιτόνια μπουκάλι κουτί συσκευασία").split()}
 
 
 def _weighted(sims: dict[str, list[float]]) -> dict[str, float]:
@@ -395,7 +435,7 @@ def _names(word: str, names: set[str]) -> bool:
 
 @lru_cache(maxsize=8192)
 def _function_word(word: str, language: str) -> bool:
-    return zipf_frequency(word, language) >= FUNCTION_ZIPF
+    return zipf(word, language) >= FUNCTION_ZIPF
 
 
 def part_answer(part: PartInfo, language: str, *, service: ServiceData,

@@ -29,7 +29,7 @@ from bot.dialogue.flows.diagnosis import Diagnosis
 from bot.dialogue.flows.feedback import Feedback
 from bot.dialogue.flows.manuals import Manuals
 from bot.dialogue.flows.safety import SafetyCheck
-from bot.dialogue.flows.service_data import ServiceAnswers
+from bot.dialogue.flows.service_data import NAMES_ONLY_A_PART, ServiceAnswers
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import language_or_default
 from bot.dialogue.questions import asks_for_visit, asks_how, asks_what_to_do
@@ -47,9 +47,14 @@ __all__ = ["Controller", "Outcome", "Services", "Turn"]
 PART_TOPICS = frozenset({"start_diagnosis", "answer_maintenance", "handle_fallback",
                          "handle_answer", "answer_manual"})
 # ... and those that a message naming little more than a part may get ("bearing set for the
-# P050-2019-00988": a fault report, a reading, a fallback); not the maintenance questions
-# ("how often is the separator element changed?").
-PART_NAME_TOPICS = frozenset({"start_diagnosis", "handle_fallback", "handle_answer"})
+# P050-2019-00988": a fault report, a reading, a fallback, a question for the manuals without
+# "how"); not the maintenance questions ("how often is the separator element changed?").
+PART_NAME_TOPICS = frozenset({"start_diagnosis", "handle_fallback", "handle_answer",
+                              "answer_manual"})
+# NLU heard a question for the manuals: a message names only a part when every telling word
+# of it does ("presostato de alta de rearme manual para la HWC-120"), not when one word is left
+# ("cleaning the suction strainer basket on P100-2021-00542").
+MANUAL_PART_SHARE = 1.0
 # Actions where "what do we check in the weekly inspection?" asks for the task's section; not
 # the fault reports, whose "what do I do?" the guided diagnosis answers.
 WHAT_TO_DO_TOPICS = frozenset({"answer_maintenance", "handle_fallback"})
@@ -191,7 +196,9 @@ class Controller:
             return "answer_manual"
         if free and step in PART_TOPICS and not asks_how(turn.text) and \
                 self.service.asks_for_part(turn, found,
-                                           or_names_one=step in PART_NAME_TOPICS):
+                                           or_names_one=step in PART_NAME_TOPICS,
+                                           share=MANUAL_PART_SHARE if step == "answer_manual" else
+                                           NAMES_ONLY_A_PART):
             # "Price of the load solenoid for ...": NLU heard a fault; the customer buys a part.
             return "answer_spare_part"
         if free and step == "book_visit" and not asks_for_visit(turn.text) and \

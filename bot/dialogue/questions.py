@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.dialogue.extract import strip_ids
 from bot.dialogue.text import fold
 
 # Greek and Spanish need the verb: "πως" is also "that", "como" also "as". Greek is written
@@ -62,16 +63,21 @@ def asks_what_to_do(text: str) -> bool:
 _PART = re.compile(
     r"\border|\bprice|\bcost|\bhow much\b|\bin stock\b|\bdo you have\b|\bhave you got\b"
     r"|\bany in\b|\bquote\b|\blead time|\bbuy\b|\bspare\b|\breplacement\b|\bcan i get\b"
-    r"|\b(i |we |^)need (a|an|the|new|two|\d)|\bsend (me|us)\b"
+    r"|(\b(i|we)|^|[,;.!]) ?need (a|an|the|new|two|\d)|\bsend (me|us)\b"
+    # A count first: "4 bidons de glycol", "2 φίλτρα αέρα", "5 Stück".
+    r"|^\s*\d{1,2} ?(x )?[^\W\d_]{3,}|\b\d+ ?(stuck|stk|pcs|pieces|unidades|unites|τεμαχια)\b"
     r"|\bbestell|\bpreis|\bkost|\blager\b|\bhabt ihr\b|\bhaben sie\b|\bangebot"
-    r"|\blieferzeit|\bbrauche|\bbenotige|\bersatz|\bschickt (mir|uns)\b"
+    r"|\blieferzeit|\banbiet|\bbrauche|\bbenotige|\bersatz|\bschickt (mir|uns)\b"
     r"|\bτιμη|\bποσο κανει|\bκοστιζ|\bαποθεμα|\bεχετε\b|\bθελω (το|την|τον|ενα|μια|καινουρι)"
+    r"|\bθελω (\d|καινουρ|καινουργ)|\bστειλ(τε|ε) (μου|μασ)\b"
     r"|\bχρειαζομαστε\b|\bχρειαζομαι\b|\bπαραγγελ|\bανταλλακτικ|\bπροσφορα"
     r"|\bcommand|\bprix\b|\bcombien\b|\bstock\b|\bdispo|\bvous avez\b|\bavez-vous\b"
-    r"|\bdevis\b|\bdelai|\bbesoin d|\bje cherche\b|\brechange\b|\benvoyez-(moi|nous)"
+    r"|\bdevis\b|\bil (me|nous) faut\b|\bdelai|\bbesoin d|\bje cherche\b|\brechange\b"
+    r"|\benvoyez-(moi|nous)"
     r"|\bpedir\b|\bpedido|\bprecio|\bcuanto (cuesta|vale|sale)|\btienen\b|\bteneis\b"
-    r"|\bdisponib|\bpresupuesto|\bplazo\b|\bnecesito\b|\bnecesitamos\b|\brecambio"
-    r"|\brepuesto|\bcomprar\b|\bmandad(me|nos)?\b|\benviad(me|nos)?\b")
+    r"|\bdisponib|\bpresupuesto|\bplazo\b|\bnecesito\b"
+    r"|\b(quiero|quisiera) (un|una|unos|unas|dos|\d)\b|\b(me|nos) hace(n)? falta\b|\bnecesitamos\b"
+    r"|\brecambio|\brepuesto|\bcomprar\b|\bmandad(me|nos)?\b|\benviad(me|nos)?\b")
 
 
 def asks_for_part(text: str) -> bool:
@@ -84,8 +90,24 @@ _VISIT = re.compile(
     r"\btechnic|\bengineer|\bvisit|\bcome (out|over|by|and)|\bon site\b|\bsend someone"
     r"|\btechniker|\bmonteur|\bbesuch|\btermin|\beinsatz|\bvorbeikommen|\bvor ort"
     r"|\bτεχνικ|\bεπισκεψ|\bνα ερθει|\bραντεβου"
-    r"|\btechnicien|\bintervenant|\bvisite|\bintervention|\brendez-vous|\bsur site"
-    r"|\btecnico|\bvisita|\bcita\b|\bque venga|\ben planta\b")
+    r"|\btechnicien|\bintervenant|\bfrigorist|\belektriker|\bvisite|\bintervention"
+    r"|\brendez-vous|\bsur site"
+    r"|\btecnico|\bvisita|\bcita\b|\bque venga|\ben planta\b"
+    r"|\bschedul|\beinplanen|\bplanifier|\bprogramar|\bagendar|\bπρογραμματισ")
+
+
+# "<part> for <machine>": the words before "for" name what is wanted, whatever follows ("EC
+# fan 800 mm for W060-2021-00208, one has failed", "correas para el compresor ... H15S-...").
+_FOR = re.compile(r"\s(?:for|f(?:u|ü|ue)rs?|pour|para|για|per)\s", re.IGNORECASE)
+
+
+def part_head(text: str) -> str | None:
+    """The words before "for <the machine>" (an id follows the "for"), or None."""
+    match = _FOR.search(text)
+    if match is None or not match.start():
+        return None
+    rest = text[match.end():]
+    return text[:match.start()] if strip_ids(rest) != " ".join(rest.split()) else None
 
 
 def asks_for_visit(text: str) -> bool:

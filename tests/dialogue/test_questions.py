@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.questions import asks_for_part, asks_how, asks_what_to_do
+from bot.dialogue.questions import asks_for_part, asks_how, asks_what_to_do, part_head
+from bot.dialogue.text import zipf
 
 HOW = [
     "How do I swap the separator element on an HSC-37?", "steps to vent the pump casing",
@@ -29,10 +30,15 @@ PART = [
     "Θέλω το κιτ της γραμμής επιστροφής λαδιού", "τιμή για το ανεμιστηράκι;",
     "électrovanne de charge 24V, c'est dispo ?", "garniture méca, prix et délai svp",
     "necesito un kit de cierre mecánico", "¿cuánto cuesta el rodete?",
+    # Typed without accents, a count first, an offer asked for.
+    "θελω 3 φιλτρα λαδιου", "στειλτε μου το κιτ", "6 bidons d'huile pour paliers",
+    "Schmierfett für die Lager, bitte 2 Kartuschen anbieten", "il nous faut une courroie",
+    "the old belt snapped, need a new one",
 ]
 NOT_PART = [
     "the pump makes a grinding noise", "Der Kompressor liefert keine Luft mehr",
     "η αντλία κάνει θόρυβο", "le compresseur chauffe", "la bomba vibra mucho",
+    "¿Hace falta parar la bomba antes de purgar?", "Quiero saber por qué pita la enfriadora",
 ]
 
 
@@ -74,3 +80,22 @@ def test_what_a_task_consists_of_is_asked(text):
 @pytest.mark.parametrize("text", NOT_WHAT_TO_DO)
 def test_intervals_and_prices_are_not_what_to_do_questions(text):
     assert not asks_what_to_do(text)
+
+
+@pytest.mark.parametrize(("text", "head"), [
+    ("condenser fan 800 mm for W060-2021-00208, one has died", "condenser fan 800 mm"),
+    ("Niederdruckgeber für W060-2023-00511, der alte spinnt", "Niederdruckgeber"),
+    ("correas para el compresor de Burgos, serie H15S-2022-03011", "correas"),
+    ("Ανεμιστηράκι για το HSC-15", "Ανεμιστηράκι"),
+    # No machine after the "for": no part asked for by its name alone.
+    ("what is the lead time for the oil filter", None),
+    ("the seal leaks", None),
+])
+def test_the_words_before_for_the_machine(text, head):
+    assert part_head(text) == head
+
+
+def test_how_common_a_word_is_however_it_is_accented():
+    assert zipf("θελω", "el") == zipf("θέλω", "el") > 5
+    assert zipf("electrico", "es") == zipf("eléctrico", "es") > 4
+    assert zipf("Ölabscheidepatrone", "de") < 2

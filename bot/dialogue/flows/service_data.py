@@ -8,8 +8,9 @@ from bot.dialogue.extract import Mentions, strip_ids
 from bot.dialogue.flows.context import FlowContext, ask_asset
 from bot.dialogue.flows.manuals import Manuals
 from bot.dialogue.messages import say
-from bot.dialogue.questions import asks_for_part, asks_how
+from bot.dialogue.questions import asks_for_part, asks_how, part_head
 from bot.dialogue.replies import Reply
+from bot.dialogue.service import AssetInfo
 from bot.dialogue.state import Outcome, Turn
 
 PART_MIN_SCORE = 2.0  # how well a part's name must match to be what a message asks to buy
@@ -22,7 +23,10 @@ class ServiceAnswers:
     def __init__(self, ctx: FlowContext, manuals: Manuals | None = None) -> None:
         self.ctx, self.manuals = ctx, manuals
         glossary = ctx.diagnoser.kb.glossary
-        self.machine_words = answers.words_of(glossary, answers.MACHINE_TERMS)
+        self.any_machine_words = answers.words_of(glossary, answers.MACHINE_TERMS)
+        self.family_machine_words = {
+            family: answers.words_of(glossary, terms)
+            for family, terms in answers.FAMILY_MACHINE_TERMS.items()}
         self.schedule_words = answers.schedule_words(glossary)
 
     def answer_maintenance(self, turn: Turn, found: Mentions, out: Outcome) -> None:
@@ -42,13 +46,20 @@ class ServiceAnswers:
         out.say(answers.maintenance_answer(asset, turn.language, service=self.ctx.service,
                                            catalogues=catalogues))
 
+    def machine_words(self, asset: AssetInfo | None) -> frozenset[str]:
+        """The words that name the customer's machine, not a part of it (any machine's when
+        it is not known)."""
+        if asset is None:
+            return self.any_machine_words
+        return self.family_machine_words.get(asset.family, self.any_machine_words)
+
     def answer_spare_part(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self.ctx.asset(turn, found, out)
         reply = answers.spare_part_answer(turn.text, turn.language, service=self.ctx.service,
                                           catalogues=self.ctx.diagnoser.kb.catalogues,
                                           part_number=found.part_number, asset=asset,
                                           glossary=self.ctx.diagnoser.kb.glossary,
-                                          machine_words=self.machine_words)
+                                          machine_words=self.machine_words(asset))
         out.say(reply or Reply(say("part_not_found", turn.language)))
 
     def answer_contract(self, turn: Turn, found: Mentions, out: Outcome) -> None:
@@ -59,7 +70,8 @@ class ServiceAnswers:
         out.say(answers.contract_answer(asset, turn.language, service=self.ctx.service,
                                         today=self.ctx.now().date()))
 
-    def asks_for_part(self, turn: Turn, found: Mentions, *, or_names_one: bool = False) -> bool:
+    def asks_for_part(self, turn: Turn, found: Mentions, *, or_names_one: bool = False,
+                      share: float = NAMES_ONLY_A_PART) -> bool:
         """Words of buying, and a part of the catalogue (of the machine, when known) that the
         message names well; with `or_names_one`, also a message that is little more than a
         part's name (no buying words, no code, no "how do I")."""
@@ -73,11 +85,17 @@ class ServiceAnswers:
         pool = service.parts_for(model=asset.model) if asset else list(service.parts.values())
         catalogues, glossary = self.ctx.diagnoser.kb.catalogues, self.ctx.diagnoser.kb.glossary
         scored = answers.match_parts(strip_ids(turn.text), pool, turn.language, catalogues,
-                                     glossary, machine_words=self.machine_words)
+                                     glossary, machine_words=self.machine_words(asset))
         if not scored or scored[0][0] < PART_MIN_SCORE:
             return False
         if buying:
             return True
-        return not found.error_code and not asks_how(turn.text) and answers.part_coverage(
-            turn.text, scored[0][1], turn.language, catalogues,
-            machine_words=self.machine_words, glossary=glossary) >= NAMES_ONLY_A_PART
+        if found.error_code or asks_how(turn.text):
+            return False
+        # The whole message, or what comes before "for <the machine>" ("EC fan 800 mm for
+        # W060-2021-00208, one has failed": the fan is asked for, the failure says why).
+        head = part_head(turn.text)
+        machine_words = self.machine_words(asset)
+        return any(answers.part_coverage(
+            text, scored[0][1], turn.language, catalogues, machine_words=machine_words,
+            glossary=glossary) >= share for text in (turn.text, head) if text)
