@@ -6,8 +6,6 @@ import math
 import unicodedata
 from functools import lru_cache
 
-from wordfreq import get_frequency_dict
-
 
 def fold(text: str) -> str:
     """Lower case without accents ("Ψύκτης" -> "ψυκτης", "Gerät" -> "gerat")."""
@@ -17,6 +15,9 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=8)
 def _folded_frequencies(language: str) -> dict[str, float]:
+    # Imported here: the Rasa components fold text too, in an environment without wordfreq.
+    from wordfreq import get_frequency_dict
+
     table: dict[str, float] = {}
     for word, frequency in get_frequency_dict(language).items():
         key = fold(word)
