@@ -192,7 +192,11 @@ class Controller:
         if free and step in HOW_TO_TOPICS and asks_how(turn.text):
             # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
             return "answer_manual"
-        if free and step in WHAT_TO_DO_TOPICS and asks_what_to_do(turn.text):
+        if free and (step in WHAT_TO_DO_TOPICS or step == "start_diagnosis" and found.error_code) \
+                and asks_what_to_do(turn.text):
+            # "After AL106, what do I check before restarting?": the code is known, the
+            # manual's section about it answers; a symptom's "what do I do?" gets the
+            # diagnosis.
             return "answer_manual"
         if free and step in PART_TOPICS and not asks_how(turn.text) and \
                 self.service.asks_for_part(turn, found,

@@ -41,17 +41,19 @@ def asks_how(text: str) -> bool:
 # "What do I check in the weekly inspection?", "Que faut-il faire à la première révision ?":
 # what a task consists of, which the manual's task section answers (not the whole schedule).
 _WHAT_TO_DO = re.compile(
-    r"\bwhat (do|should|must|can) (i|we|you) (check|do|adjust|inspect|look at|clean|test)\b"
+    r"\bwhat (do|should|must|can) (i|we|you) (check|do|adjust|inspect|look at|clean|test|set)\b"
+    r"|\bwhat (adjustments|settings)\b|\bwhat'?s the fix\b"
     r"|\bwhat (checks|is checked|gets checked|is done|gets done)\b|\bwhat to (check|do)\b"
-    r"|\bwas (muss|soll|mache|prufe|kontrolliere|tue|stelle) (ich|man|wir)\b"
+    r"|\bwas (muss|soll|kann|mache|prufe|kontrolliere|tue|stelle) (ich|man|wir)\b"
     r"|\bwas wird\b.{0,80}\b(gemacht|gepruft|kontrolliert|getan|erledigt)\b"
-    r"|\bτι (πρεπει να |να )?(ελεγχ|κανω|κανουμε|κοιτ|ρυθμιζ|καθαρ|αλλαζ)\w*"
+    r"|\bτι (πρεπει να |να )?(ελεγχ|ελεγξ|κανω|κανουμε|κοιτ|ρυθμιζ|ρυθμισ|καθαρ|αλλαζ)\w*"
     r"|\bτι ακριβωσ (κανουμε|κανω|ελεγχ)\w*"
     r"|\bque faut-il (faire|verifier|controler)|\bqu'est-ce qu'on (fait|verifie|controle)"
-    r"|\bque (dois|doit|devons)-(je|on|nous) (faire|verifier|controler)"
+    r"|\bque (dois|doit|devons|peux|peut|pouvons)-(je|on|nous) (faire|verifier|controler|regler)"
     r"|\b(je|on) (controle|verifie|fait) quoi\b"
     r"|\bque (hay que|tengo que|tenemos que|debo|debemos) (hacer|revisar|comprobar|mirar)\b"
-    r"|\bque (hago|compruebo|reviso|miro|ajusto)\b|\bque se (revisa|comprueba|hace)\b")
+    r"|\bque (hago|hacemos|compruebo|reviso|miro|ajusto)\b|\bque se (revisa|comprueba|hace)\b"
+    r"|\bque (puedo|podemos) (hacer|ajustar|revisar|comprobar)\b")
 
 
 def asks_what_to_do(text: str) -> bool:
@@ -66,7 +68,9 @@ _PART = re.compile(
     r"|(\b(i|we)|^|[,;.!]) ?need (a|an|the|new|two|\d)|\bsend (me|us)\b"
     # A count first: "4 bidons de glycol", "2 φίλτρα αέρα", "5 Stück".
     r"|^\s*\d{1,2} ?(x )?[^\W\d_]{3,}|\b\d+ ?(stuck|stk|pcs|pieces|unidades|unites|τεμαχια)\b"
-    r"|\bbestell|\bpreis|\bkost|\blager\b|\bhabt ihr\b|\bhaben sie\b|\bangebot"
+    # "Lager" alone is a bearing as often as the stock: "auf Lager" is the stock.
+    r"|\bbestell|\bpreis|\bkost|\b(auf|am|im|ab) lager\b|\bvorratig|\bhabt ihr\b|\bhaben sie\b"
+    r"|\bangebot"
     r"|\blieferzeit|\banbiet|\bbrauche|\bbenotige|\bersatz|\bschickt (mir|uns)\b"
     r"|\bτιμη|\bποσο κανει|\bκοστιζ|\bαποθεμα|\bεχετε\b|\bθελω (το|την|τον|ενα|μια|καινουρι)"
     r"|\bθελω (\d|καινουρ|καινουργ)|\bστειλ(τε|ε) (μου|μασ)\b"

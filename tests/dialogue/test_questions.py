@@ -39,6 +39,8 @@ NOT_PART = [
     "the pump makes a grinding noise", "Der Kompressor liefert keine Luft mehr",
     "η αντλία κάνει θόρυβο", "le compresseur chauffe", "la bomba vibra mucho",
     "¿Hace falta parar la bomba antes de purgar?", "Quiero saber por qué pita la enfriadora",
+    # "Lager" is a bearing as often as the stock.
+    "Lager nachschmieren an der HCP-50, wie oft und womit?",
 ]
 
 
@@ -67,6 +69,9 @@ WHAT_TO_DO = [
     "Was wird bei der ersten 500-Stunden-Wartung gemacht?",
     "Τι ελέγχει ο χειριστής κάθε εβδομάδα;", "Que faut-il faire à la première révision ?",
     "qué se revisa en la inspección semanal?",
+    "F002 again, what can we adjust?", "E141 beim Start, was kann ich tun?",
+    "Πριν το reset, τι πρέπει να ελέγξω;", "AL104 le matin, que peut-on régler ?",
+    "sale F009, ¿qué puedo revisar?",
 ]
 NOT_WHAT_TO_DO = ["how often is the oil filter changed?", "Τι τιμή έχει το κιτ;",
                   "Was kostet der Luftfilter?", "quel est le prix du filtre ?"]

@@ -333,6 +333,17 @@ def test_a_question_for_the_manuals_that_names_a_part_is_no_order(services, lang
     assert "spare_part" not in kinds(out)
 
 
+def test_what_to_check_after_a_code_gets_the_manual_and_after_a_symptom_the_diagnosis(chat):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_error_code",
+                    "It shows F002 every time it stops, what do I check?")
+    assert "manual_answer" in kinds(out) and "diagnosis_question" not in kinds(out)
+    out = Chat(chat.controller, sender="conv-test-2").send(
+        "action_start_diagnosis", "report_problem",
+        f"{PUMP} makes a grinding noise, what do I check?")
+    assert "manual_answer" not in kinds(out)
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)
