@@ -339,6 +339,15 @@ def match_parts(query: str, candidates: list[PartInfo], language: str,
     # of the name it matches.
     sims = {part.part_no: [max((_similar(q, w) for w in names[part.part_no]), default=0.0)
                            for q in asked] for part in candidates}
+    if language == "el":
+        # Greek shop-floor words are often loanwords ("σεπαρατέρ", "πρεσοστάτης",
+        # "κοντάκτορας"): written in Latin letters they may match the English name.
+        latin = [_latin(q) for q in asked]
+        for part in candidates:
+            english = [w for w in names[part.part_no] if w.isascii()]
+            sims[part.part_no] = [
+                max(sim, LOANWORD * max((_similar(t, w) for w in english), default=0.0))
+                if t else sim for sim, t in zip(sims[part.part_no], latin, strict=True)]
     scores = _weighted(sims)
     asked_ratings = _ratings(query)
     scored = []
@@ -410,6 +419,35 @@ PACKAGING = {fold(w) for w in (
     "bidon bidons bouteille seau boite fut "
     "bidón garrafa botella cubo lata caja bote envase "
     "δοχείο δοχεία μπιτόνι μπιτόνια μπουκάλι κουτί συσκευασία").split()}
+
+
+LOANWORD = 0.9  # a Greek word that reads, in Latin letters, like a word of the English name
+_GREEK_PAIRS = {"μπ": "mp", "ντ": "nt", "γκ": "nk", "γγ": "ng", "ου": "u", "αι": "e", "ει": "i",
+                "οι": "i", "τσ": "ts", "τζ": "dz"}
+_GREEK_INITIAL = {"μπ": "b", "ντ": "d", "γκ": "g"}
+_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω",
+                  ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o",
+                   "p", "r", "s", "s", "t", "i", "f", "ch", "ps", "o"], strict=True))
+
+
+def _latin(word: str) -> str | None:
+    """A folded Greek word of five letters or more in Latin letters ("σεπαρατερ" ->
+    "separater"); None for other words."""
+    if len(word) < 5 or not all(c in _GREEK for c in word):
+        return None
+    out, i = [], 0
+    while i < len(word):
+        pair = word[i:i + 2]
+        if pair in _GREEK_PAIRS:
+            # Word-initial "μπ", "ντ", "γκ" are b, d, g ("μπιτόνι"); inside, mp, nt, nk
+            # ("κομπρεσέρ", "κοντάκτορας").
+            out.append(_GREEK_INITIAL.get(pair, _GREEK_PAIRS[pair]) if i == 0
+                       else _GREEK_PAIRS[pair])
+            i += 2
+        else:
+            out.append(_GREEK[word[i]])
+            i += 1
+    return "".join(out)
 
 
 def _weighted(sims: dict[str, list[float]]) -> dict[str, float]:

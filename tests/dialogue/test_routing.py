@@ -313,6 +313,9 @@ def test_a_part_order_heard_as_a_visit_gets_the_part(services, language, text, p
      "θελω 2 φιλτρα λαδιου για το H37S-2020-00877", "HSC-OF-037"),
     ("en", "action_identify_asset", "identify_asset",
      "mech seal 35 mm for P100-2021-00542", "HCP-MS-100"),
+    # A Greek loanword read in Latin letters ("σεπαρατέρ": separator).
+    ("el", "action_answer_spare_part", "ask_spare_part",
+     "Το σεπαρατέρ για τον H37S-2020-00877 πόσο κάνει;", "HSC-SE-037"),
 ])
 def test_a_part_asked_for_in_many_ways_gets_the_part(services, language, action, intent,
                                                      text, part):
