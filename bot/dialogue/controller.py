@@ -57,10 +57,12 @@ PART_NAME_TOPICS = frozenset({"start_diagnosis", "handle_fallback", "handle_answ
 MANUAL_PART_SHARE = 1.0
 # Actions where "what do we check in the weekly inspection?" asks for the task's section; not
 # the fault reports, whose "what do I do?" the guided diagnosis answers.
-WHAT_TO_DO_TOPICS = frozenset({"answer_maintenance", "handle_fallback"})
+WHAT_TO_DO_TOPICS = frozenset({"answer_maintenance", "handle_fallback", "handle_answer"})
 # Actions whose topic a "how do I" question may be about; it gets the manual's procedure.
+# An answer when nothing was asked ("handle_answer": a reading, "yes") is a question too when
+# it asks one ("differential pressure is at 0.9 bar, how do I change the separator?").
 HOW_TO_TOPICS = frozenset({"start_diagnosis", "answer_maintenance", "answer_spare_part",
-                           "handle_fallback", "urgent_safety"})
+                           "handle_fallback", "urgent_safety", "handle_answer"})
 
 
 @dataclass

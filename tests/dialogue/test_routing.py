@@ -347,6 +347,14 @@ def test_what_to_check_after_a_code_gets_the_manual_and_after_a_symptom_the_diag
     assert "manual_answer" not in kinds(out)
 
 
+def test_a_reading_with_a_how_to_question_gets_the_procedure(chat):
+    """NLU hears a reading; nothing was asked, and the message asks how to do something."""
+    out = chat.send("action_handle_answer", "provide_reading",
+                    f"Discharge pressure on {PUMP} dropped to 2.1 bar, how do I clean the "
+                    "suction strainer?")
+    assert "manual_answer" in kinds(out) and "diagnosis_question" not in kinds(out)
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)
