@@ -32,7 +32,7 @@ from bot.dialogue.flows.safety import SafetyCheck
 from bot.dialogue.flows.service_data import NAMES_ONLY_A_PART, ServiceAnswers
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import language_or_default
-from bot.dialogue.questions import asks_for_visit, asks_how, asks_what_to_do
+from bot.dialogue.questions import asks_for_remedy, asks_for_visit, asks_how, asks_what_to_do
 from bot.dialogue.service import ServiceData
 from bot.dialogue.state import Awaiting, Outcome, Turn
 from bot.triage.safety import Danger
@@ -194,11 +194,18 @@ class Controller:
         if free and step in HOW_TO_TOPICS and asks_how(turn.text):
             # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
             return "answer_manual"
+        if free and step == "answer_maintenance" and self.service.names_task(turn, found):
+            # "The 2000 h service, what do I do exactly?": that task's own section.
+            return step
         if free and (step in WHAT_TO_DO_TOPICS or step == "start_diagnosis" and found.error_code) \
                 and asks_what_to_do(turn.text):
             # "After AL106, what do I check before restarting?": the code is known, the
             # manual's section about it answers; a symptom's "what do I do?" gets the
             # diagnosis.
+            return "answer_manual"
+        if free and step == "start_diagnosis" and asks_for_remedy(turn.text):
+            # "Sounds like gravel, probably cavitation: what do I do to stop it?": the customer
+            # knows the condition and asks for its remedy.
             return "answer_manual"
         if free and step in PART_TOPICS and not asks_how(turn.text) and \
                 self.service.asks_for_part(turn, found,

@@ -15,6 +15,7 @@ from bot.dialogue.text import fold
 # with a plain sigma: casefold turns the final sigma into one.
 _HOW = re.compile(
     r"\bhow (do|does|can|could|should|would|to|must|is|are)\b|\bhow\?|\bprocedure\b"
+    r"|\bwie\s*\?|\bcomment\s*\?|\bcomo\s*\?|\bπωσ\s*[;?]"
     r"|\bsteps? (to|for)\b|\binstructions?\b|\bwalk me through\b"
     r"|\bwhat'?s the (right |correct |proper |best )?(process|way|procedure)"
     r"|\bthe (right|correct|proper|best) way to\b"
@@ -25,7 +26,8 @@ _HOW = re.compile(
     r"|(^|[;:,.!?]\s*)πωσ\b|\bπωσ (να|μπορω|γινεται|θα)\b"
     r"|\bπωσ ((το|τα|τον|την|τη|τισ|τουσ) )?\w+(ω|ουμε|ετε|εται|ονται)\b"
     r"|διαδικασια|\bβηματα\b|\bοδηγιεσ\b"
-    r"|\bcomment\b|\bmarche a suivre|\betapes\b|\bmode operatoire|\bla methode pour"
+    r"|\bcomment\b|\bmarche a suivre|\betapes\b|\bmode operatoire"
+    r"|\bla (bonne |meilleure )?methode\b"
     r"|\bla (bonne |meilleure )?(facon|maniere) (de|d)\b"
     r"|¿\s*como\b|(^|[;:,.!?]\s*)como\b|\bcomo (se|puedo|debo|hay que|\w+o)\b"
     r"|\bprocedimiento|\bpasos (para|a seguir)|\bque pasos\b|\binstrucciones\b"
@@ -43,15 +45,21 @@ def asks_how(text: str) -> bool:
 _WHAT_TO_DO = re.compile(
     r"\bwhat (do|should|must|can) (i|we|you) (check|do|adjust|inspect|look at|clean|test|set)\b"
     r"|\bwhat (adjustments|settings)\b|\bwhat'?s the fix\b"
+    r"|\bwhat (do|should|must) (i|we) need to do\b|\bwhat needs to be done\b"
+    r"|\banything (special )?(to (know|watch out for|look out for)|i should know)\b"
     r"|\bwhat (checks|is checked|gets checked|is done|gets done)\b|\bwhat to (check|do)\b"
     r"|\bwas (muss|soll|kann|mache|prufe|kontrolliere|tue|stelle) (ich|man|wir)\b"
     r"|\bwas wird\b.{0,80}\b(gemacht|gepruft|kontrolliert|getan|erledigt)\b"
+    r"|\bwas ist\b.{0,80}\bzu (tun|machen|beachten|prufen)\b"
     r"|\bτι (πρεπει να |να )?(ελεγχ|ελεγξ|κανω|κανουμε|κοιτ|ρυθμιζ|ρυθμισ|καθαρ|αλλαζ)\w*"
     r"|\bτι ακριβωσ (κανουμε|κανω|ελεγχ)\w*"
     r"|\bque faut-il (faire|verifier|controler)|\bqu'est-ce qu'on (fait|verifie|controle)"
+    r"|\bqu'est-ce qu'il faut (faire|verifier|controler)"
+    r"|\bqu'est-ce que (je|on|nous) (dois|doit|devons|peux|peut) (faire|verifier|controler|regler)"
     r"|\bque (dois|doit|devons|peux|peut|pouvons)-(je|on|nous) (faire|verifier|controler|regler)"
     r"|\b(je|on) (controle|verifie|fait) quoi\b"
-    r"|\bque (hay que|tengo que|tenemos que|debo|debemos) (hacer|revisar|comprobar|mirar)\b"
+    r"|\bque (hay que|tengo que|tenemos que|debo|debemos) (hacer|revisar|comprobar|mirar"
+    r"|medir|limpiar|cambiar)\b"
     r"|\bque (hago|hacemos|compruebo|reviso|miro|ajusto)\b|\bque se (revisa|comprueba|hace)\b"
     r"|\bque (puedo|podemos) (hacer|ajustar|revisar|comprobar)\b")
 
@@ -60,6 +68,26 @@ def asks_what_to_do(text: str) -> bool:
     """A question for what a task consists of ("what do we check every week?"): a procedure
     too, though not asked with "how"."""
     return bool(_WHAT_TO_DO.search(fold(text)))
+
+
+# "What do I do to stop the cavitation?", "what can we adjust?": the customer asks for the
+# remedy of what they already know, which the manual's section gives.
+_REMEDY = re.compile(
+    r"\bwhat (do|can|should|must) (i|we) do (to|about)\b"
+    r"|\bwhat (can|should|do) (i|we) (adjust|set|change)\b|\bwhat (adjustments|settings)\b"
+    r"|\bwas (kann|soll|muss) (ich|man|wir) (dagegen )?(tun|machen)\b"
+    r"|\bwas (kann|soll|muss) (ich|man|wir)\b.{0,40}\beinstellen\b|\bwelche \w+ stell"
+    r"|\bτι (να )?(κανω|κανουμε) για να\b|\bτι (να )?ρυθμ"
+    r"|\bque faire pour\b|\bqu'est-ce qu'on peut (faire|regler)\b|\bque peut-on (faire|regler)"
+    r"|\bqu'est-ce que (je|on) peu[xt] (faire|regler)\b"
+    r"|\bque (hago|hacemos|puedo hacer|podemos hacer) para\b|\bque (puedo|podemos) ajustar\b"
+    r"|\bque ajusto\b")
+
+
+def asks_for_remedy(text: str) -> bool:
+    """A question for the remedy of a condition the customer names ("what do I do to stop
+    the cavitation?"), or for what to adjust."""
+    return bool(_REMEDY.search(fold(text)))
 
 
 _PART = re.compile(

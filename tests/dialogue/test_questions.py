@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.questions import asks_for_part, asks_how, asks_what_to_do, part_head
+from bot.dialogue.questions import (
+    asks_for_part,
+    asks_for_remedy,
+    asks_how,
+    asks_what_to_do,
+    part_head,
+)
 from bot.dialogue.text import zipf
 
 HOW = [
@@ -17,6 +23,7 @@ HOW = [
     "E111 again - wie misst unser Elektriker die Spannung?", "Πείτε μου πώς καθαρίζεται η σίτα",
     "κάθε πότε και πώς αλλάζουμε τα ρουλεμάν;", "Quelle est la bonne façon de purger l'air ?",
     "la bomba cavita, ¿qué pasos sigo?", "what's the right way to drain the condensate?",
+    "Saugseitiges Sieb reinigen, wie?", "Quelle est la bonne méthode pour purger la pompe ?",
 ]
 NOT_HOW = [
     "how often do I grease the bearings?", "how much is the oil filter?",
@@ -72,6 +79,9 @@ WHAT_TO_DO = [
     "F002 again, what can we adjust?", "E141 beim Start, was kann ich tun?",
     "Πριν το reset, τι πρέπει να ελέγξω;", "AL104 le matin, que peut-on régler ?",
     "sale F009, ¿qué puedo revisar?",
+    "Oil looks milky. What do I need to do?", "swapping the belts, anything to watch out for?",
+    "Was ist bei der halbjährlichen Wartung zu tun?",
+    "qu'est-ce qu'il faut faire pour la vidange ?", "¿qué hay que medir cada semana?",
 ]
 NOT_WHAT_TO_DO = ["how often is the oil filter changed?", "Τι τιμή έχει το κιτ;",
                   "Was kostet der Luftfilter?", "quel est le prix du filtre ?"]
@@ -104,3 +114,21 @@ def test_how_common_a_word_is_however_it_is_accented():
     assert zipf("θελω", "el") == zipf("θέλω", "el") > 5
     assert zipf("electrico", "es") == zipf("eléctrico", "es") > 4
     assert zipf("Ölabscheidepatrone", "de") < 2
+
+
+@pytest.mark.parametrize("text", [
+    "pretty sure it's cavitation, what do we do to stop it?", "What settings should I change?",
+    "Es kavitiert, was kann ich dagegen tun?", "Welche Mindestfrequenz stelle ich ein?",
+    "Τι κάνουμε για να σταματήσει η σπηλαίωση;", "Τι ρυθμίζω στον inverter;",
+    "Que faire pour éviter la cavitation ?", "¿Qué hago para quitar la cavitación?",
+])
+def test_a_remedy_is_asked_for(text):
+    assert asks_for_remedy(text)
+
+
+@pytest.mark.parametrize("text", [
+    "the pump makes a grinding noise, what do I do?", "Die Pumpe ist laut, was nun?",
+    "la bomba vibra, ¿qué hago?", "how often is the oil changed?",
+])
+def test_a_symptom_with_what_now_asks_for_no_remedy(text):
+    assert not asks_for_remedy(text)

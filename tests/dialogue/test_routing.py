@@ -355,6 +355,14 @@ def test_a_reading_with_a_how_to_question_gets_the_procedure(chat):
     assert "manual_answer" in kinds(out) and "diagnosis_question" not in kinds(out)
 
 
+def test_a_remedy_asked_for_a_named_condition_gets_the_manual(chat):
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    "Sounds like gravel going through it, cavitation I guess. What do we do to "
+                    "stop it?")
+    assert custom_of(out, "manual_answer")["section_id"].endswith("cavitation")
+
+
 def test_a_question_about_a_procedure_gets_no_safety_question(services):
     chat = Chat(asking_always(services))
     chat.send("action_identify_asset", "identify_asset", PUMP)

@@ -3,6 +3,8 @@ prices, the customer's contract and warranty."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.dialogue import answers
 from bot.dialogue.extract import Mentions, strip_ids
 from bot.dialogue.flows.context import FlowContext, ask_asset
@@ -29,6 +31,16 @@ class ServiceAnswers:
             for family, terms in answers.FAMILY_MACHINE_TERMS.items()}
         self.schedule_words = answers.schedule_words(glossary)
 
+    def names_task(self, turn: Turn, found: Mentions) -> bool:
+        """The message names one task of the known machine's maintenance schedule."""
+        asset = self.ctx.known_asset(turn, found)
+        return asset is not None and self._task(turn, asset) is not None
+
+    def _task(self, turn: Turn, asset: AssetInfo) -> dict[str, Any] | None:
+        return answers.match_task(turn.text, asset, turn.language, service=self.ctx.service,
+                                  catalogues=self.ctx.diagnoser.kb.catalogues,
+                                  ignore=self.schedule_words)
+
     def answer_maintenance(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self.ctx.asset(turn, found, out)
         if asset is None:
@@ -37,8 +49,7 @@ class ServiceAnswers:
         catalogues = self.ctx.diagnoser.kb.catalogues
         # "What gets replaced at 8000 h?", "cleaning the suction strainer, what's the
         # sequence?": one task of the schedule, answered by its section of the manual.
-        task = answers.match_task(turn.text, asset, turn.language, service=self.ctx.service,
-                                  catalogues=catalogues, ignore=self.schedule_words)
+        task = self._task(turn, asset)
         if task is not None and self.manuals is not None and self.manuals.answer_task(
                 turn, asset, task, answers.task_text(task, asset, turn.language, catalogues),
                 out):
