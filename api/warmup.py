@@ -1,6 +1,6 @@
-"""Load the slow parts (embedding model and index, expert system, language detector, triage) in the
-background as the API starts, so that the first customer does not wait for them: a first
-search otherwise spends seconds loading the model inside a chat turn."""
+"""Load the slow parts (embedding model and index, expert system, language detector, triage, word
+frequencies) in the background as the API starts, so that the first customer does not wait for
+them: a first search otherwise spends seconds loading the model inside a chat turn."""
 
 from __future__ import annotations
 
@@ -15,14 +15,19 @@ logger = logging.getLogger(__name__)
 def warm_up(settings: Settings) -> None:
     from api.deps import diagnoser_for, searcher_for
     from bot.dialogue.languages import unsupported_language
+    from bot.dialogue.messages import LANGUAGES
+    from bot.dialogue.text import zipf
     from bot.triage.triage import default_triage
 
     try:
         diagnoser_for(settings)
         unsupported_language("warming up the language detector")
         default_triage()
+        for language in LANGUAGES:  # the folded frequency tables: about a second each
+            zipf("warm", language)
         searcher_for(settings).search("warm up", k=1)
-        logger.info("warm: expert system, language detector, index and embedding model loaded")
+        logger.info("warm: expert system, language detector, triage, word frequencies, index "
+                    "and embedding model loaded")
     except Exception as exc:  # noqa: BLE001 - no index yet, etc.: loaded on first use instead
         logger.info("warm-up incomplete (%s); parts load on first use", exc)
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.dialogue.extract import strip_ids
-from bot.dialogue.messages import say
+from bot.dialogue.messages import LANGUAGES, say
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo, PartInfo, ServiceData
 from bot.dialogue.text import fold, zipf
@@ -257,13 +257,11 @@ def part_words(part: PartInfo, language: str, catalogues: Catalogues,
     words = own_name_words(part, language, catalogues)
     if glossary:
         names = tuple((code, _translated(catalogues, code, part.family, "parts", part.part_no,
-                                         "name", part.name)) for code in NAME_LANGUAGES)
+                                         "name", part.name)) for code in LANGUAGES)
         words |= _glossary_words(names, _term_index(glossary))
     return words
 
 
-# The languages of the names a part is known by (the catalogue's English and its translations).
-NAME_LANGUAGES = ("en", "el", "de", "fr", "es")
 # Term indexes by glossary; each entry keeps its glossary alive, so an id is never reused.
 _TERM_INDEXES: dict[int, tuple[Glossary, tuple[tuple[str, tuple[str, ...], frozenset[str]],
                                                   ...]]] = {}
