@@ -194,11 +194,12 @@ class Controller:
         if free and step in HOW_TO_TOPICS and asks_how(turn.text):
             # "How do I ...?" about a fault, a maintenance task or a part wants the procedure.
             return "answer_manual"
-        if free and step == "answer_maintenance" and self.service.names_task(turn, found):
+        what_to_do = free and asks_what_to_do(turn.text)
+        if what_to_do and step == "answer_maintenance" and self.service.names_task(turn, found):
             # "The 2000 h service, what do I do exactly?": that task's own section.
             return step
-        if free and (step in WHAT_TO_DO_TOPICS or step == "start_diagnosis" and found.error_code) \
-                and asks_what_to_do(turn.text):
+        if what_to_do and (step in WHAT_TO_DO_TOPICS or
+                           step == "start_diagnosis" and found.error_code):
             # "After AL106, what do I check before restarting?": the code is known, the
             # manual's section about it answers; a symptom's "what do I do?" gets the
             # diagnosis.
