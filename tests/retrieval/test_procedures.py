@@ -1,0 +1,45 @@
+"""'How do I ...' searches over a real manual: the section the question is about comes first."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from api.settings import PROJECT_ROOT
+from retrieval.encoder import Encoder
+from retrieval.search import Searcher
+from retrieval.store import build_index
+
+TOP_UP = "what's the right way to top up oil on H15S-2022-03011? level is under the min mark"
+
+
+@pytest.fixture(scope="module")
+def compressor_manual(tmp_path_factory, encoder: Encoder):
+    root = tmp_path_factory.mktemp("procedures")
+    (root / "corpus" / "en").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "docs_corpus" / "en" / "compressors.md", root / "corpus" / "en")
+    build_index(root / "corpus", root / "index", encoder,
+                glossary_path=PROJECT_ROOT / "knowledge" / "glossary.yml")
+    return root / "index"
+
+
+def test_the_section_about_the_task_outranks_one_that_mentions_it(compressor_manual, encoder):
+    # "Oil overfilled" names topping up in a cause and ends on a short remedy; "Low oil level"
+    # is about it in its symptoms, checks and remedy: its chunks support each other.
+    searcher = Searcher.open(compressor_manual, encoder)
+    hits = searcher.search(TOP_UP, k=3, procedures=True).hits
+    assert hits[0].section_id == "hsc.fault.low_oil_level"
+
+
+def test_without_section_support_the_best_single_chunk_decides(compressor_manual, encoder):
+    searcher = Searcher.open(compressor_manual, encoder, section_weight=0.0)
+    hits = searcher.search(TOP_UP, k=3, procedures=True).hits
+    assert hits[0].section_id == "hsc.fault.oil_overfilled"
+
+
+def test_section_support_is_for_how_to_searches_only(compressor_manual, encoder):
+    plain = Searcher.open(compressor_manual, encoder).search(TOP_UP, k=5)
+    unsupported = Searcher.open(compressor_manual, encoder, section_weight=0.0).search(TOP_UP, k=5)
+    assert [(h.section_id, h.score) for h in plain.hits] == \
+        [(h.section_id, h.score) for h in unsupported.hits]
