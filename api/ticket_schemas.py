@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from core.languages import Language
+
 Status = Literal["new", "triaged", "assigned", "in_progress", "waiting_customer", "resolved",
                  "closed"]
 Priority = Literal["P1", "P2", "P3", "P4"]
 TicketType = Literal["incident", "service_request", "question"]
 EscalationReason = Literal["low_confidence", "critical", "customer_request", "repeated_failure"]
-Language = Literal["en", "el", "de", "fr", "es"]
 Visibility = Literal["internal", "customer"]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]

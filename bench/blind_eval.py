@@ -42,11 +42,11 @@ import yaml
 from tqdm import tqdm
 
 from bench.running import start_bench_system
+from core.languages import LANGUAGES
 
 HERE = Path(__file__).resolve().parent
 BLIND = HERE / "data" / "blind"
 OUT = HERE / "out"
-LANGUAGES = ("en", "el", "de", "fr", "es")
 
 BUSINESS_ACTIONS = {
     "action_identify_asset", "action_start_diagnosis", "action_answer_manual",

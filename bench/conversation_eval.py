@@ -43,13 +43,13 @@ from tqdm import tqdm
 from api.settings import PROJECT_ROOT
 from bench.running import percentile, start_bench_system
 from bot.dialogue.simulate import TYPED, answer_message
+from core.languages import LANGUAGES
 from rules.loader import load_knowledge
 from rules.scoring import FamilyModel
 from rules.simulate import Operator, fault_error_code, needs_critical_answer
 
 OUT = Path(__file__).resolve().parent / "out"
 DATA = Path(__file__).resolve().parent / "data" / "conversations.yml"
-LANGUAGES = ("en", "el", "de", "fr", "es")
 SERIALS = {  # one installed machine per family (knowledge/service.yml)
     "centrifugal_process_pump": "P100-2021-00542",
     "rotary_screw_compressor": "H37S-2019-00412",

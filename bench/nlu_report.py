@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from bench.nlu_split import ROOT, SPLIT_SEED, TEST_SHARE
+from core.languages import LANGUAGES
 
-LANGUAGES = ("en", "el", "de", "fr", "es")
 THRESHOLDS = [round(0.30 + 0.05 * i, 2) for i in range(11)]  # 0.30 .. 0.80
 # Largest share of right answers we accept to lose to the fallback when picking a threshold.
 MAX_CORRECT_FALLBACK = 0.05

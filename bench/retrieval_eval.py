@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.settings import get_settings  # noqa: E402
+from core.languages import LANGUAGES as LANGS  # noqa: E402
 from retrieval.dense_index import DenseIndex  # noqa: E402
 from retrieval.encoder import Encoder, get_encoder  # noqa: E402
 from retrieval.lexical_index import LexicalIndex  # noqa: E402
@@ -35,7 +36,6 @@ QUERIES = ROOT / "bench" / "data" / "retrieval_queries.yml"
 # Lay-symptom queries written before the symptom-vocabulary expansion and never used to tune it.
 HOLDOUT = ROOT / "bench" / "data" / "retrieval_queries_holdout.yml"
 OUT = ROOT / "bench" / "out" / "retrieval_eval.md"
-LANGS = ("en", "el", "de", "fr", "es")
 
 
 class CachedEncoder:

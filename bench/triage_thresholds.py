@@ -31,11 +31,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bench.blind_eval import BLIND, LANGUAGES, OUT, load_set
+from bench.blind_eval import BLIND, OUT, load_set
 from bot.dialogue.extract import mentions
 from bot.triage.corpus import SMALL_TALK, examples
 from bot.triage.safety import SafetyThresholds
 from bot.triage.triage import THRESHOLDS, Thresholds, Triage, train_triage
+from core.languages import LANGUAGES
 from rules.knowledge import KnowledgeBase
 from rules.loader import load_knowledge
 from rules.readings import HazardReader

@@ -10,13 +10,14 @@ costs less than the mismatch.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
 
-LANGUAGES = ("en", "el", "de", "fr", "es")
+from core.languages import LANGUAGES
+from core.text import strip_accents
+
 _SNOWBALL = {"en": "english", "el": "greek", "de": "german", "fr": "french", "es": "spanish"}
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -39,12 +40,6 @@ _STOPWORDS = {
 }
 
 
-def fold_accents(text: str) -> str:
-    """Strip combining marks (é -> e, ά -> α, ü -> u) and fold the Greek final sigma."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ς", "σ")
-
-
 @lru_cache(maxsize=8)
 def _stemmer(language: str):  # type: ignore[no-untyped-def]
     return snowballstemmer.stemmer(_SNOWBALL[language])
@@ -52,7 +47,7 @@ def _stemmer(language: str):  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=8)
 def _stopwords(language: str) -> frozenset[str]:
-    return frozenset(fold_accents(w) for w in _STOPWORDS[language].split())
+    return frozenset(strip_accents(w) for w in _STOPWORDS[language].split())
 
 
 def check_language(language: str) -> str:
@@ -74,7 +69,7 @@ class Analyzer:
         """Index term of one lower-case word."""
         cached = self._cache.get(word)
         if cached is None:
-            cached = self._stem(fold_accents(word)) if not word.isdigit() else word
+            cached = self._stem(strip_accents(word)) if not word.isdigit() else word
             if len(self._cache) < 200_000:
                 self._cache[word] = cached
         return cached
@@ -82,7 +77,7 @@ class Analyzer:
     def tokens(self, text: str) -> list[str]:
         """Case-folded words in order, stop words removed (no stemming)."""
         words = [w for w in _WORD.findall(text.casefold()) if w != "_"]
-        return [w for w in words if fold_accents(w) not in self._stop]
+        return [w for w in words if strip_accents(w) not in self._stop]
 
     def analyze(self, text: str, splitter: Decompounder | None = None) -> list[str]:
         """Index terms of a text: stems of its words plus whole codes (e101, hsc-of-015), and
@@ -91,7 +86,7 @@ class Analyzer:
         terms = [self.term(w) for w in words]
         if splitter is not None and self.language == "de":
             for word in words:
-                terms.extend(splitter.split(fold_accents(word)))
+                terms.extend(splitter.split(strip_accents(word)))
         terms.extend(code.casefold() for code in _CODE.findall(text) if "-" in code)
         return terms
 
@@ -143,7 +138,7 @@ class Decompounder:
         vocabulary: set[str] = set()
         for text in texts:
             for word in german.tokens(text):
-                folded = fold_accents(word)
+                folded = strip_accents(word)
                 if cls.MIN_PART <= len(folded) <= 12 and folded.isalpha():
                     vocabulary.add(folded)
                     vocabulary.add(german.term(word))

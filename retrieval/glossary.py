@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from retrieval.analysis import LANGUAGES, analyzer
+from core.languages import LANGUAGES
+from retrieval.analysis import analyzer
 
 _CODE = re.compile(r"\b(?:[A-Za-z]{1,4}\d{2,}|[A-Z]{2,4}-[A-Z0-9]+(?:-[A-Z0-9]+)*)\b")
 

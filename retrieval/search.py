@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.analysis import LANGUAGES, analyzer
+from core.languages import LANGUAGES
+from retrieval.analysis import analyzer
 from retrieval.documents import Chunk
 from retrieval.encoder import Encoder
 from retrieval.errors import UnknownFilterError

@@ -28,7 +28,9 @@ from typing import Any
 import yaml
 from wordfreq import zipf_frequency
 
-from retrieval.analysis import LANGUAGES, analyzer, fold_accents
+from core.languages import LANGUAGES
+from core.text import strip_accents
+from retrieval.analysis import analyzer
 from retrieval.errors import KnowledgeDataError
 from retrieval.glossary import occurs
 
@@ -39,7 +41,7 @@ NEGATIONS = {
     "de": frozenset("nicht kein keine keinen keinem keiner keines nichts nie niemals".split()),
     "fr": frozenset("ne n pas aucun aucune rien jamais plus".split()),
     "es": frozenset("no sin ningun ninguno ninguna nada nunca".split()),
-    "el": frozenset(fold_accents(w) for w in "δεν δε μη μην καθόλου τίποτα ποτέ".split()),
+    "el": frozenset(strip_accents(w) for w in "δεν δε μη μην καθόλου τίποτα ποτέ".split()),
 }
 # How much one piece of evidence tells about its fault.
 EVIDENCE_WEIGHTS = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
@@ -64,7 +66,7 @@ def symptom_terms(text: str, language: str) -> list[str]:
     for word in _WORD.findall(text.casefold()):
         if word == "_":
             continue
-        terms.append(NEG if fold_accents(word) in negations else stem(word))
+        terms.append(NEG if strip_accents(word) in negations else stem(word))
     return terms
 
 
@@ -171,8 +173,8 @@ class SymptomLexicon:
             result.ids.append(entry.id)
             for fault, weight in entry.faults.items():
                 result.faults[fault] = result.faults.get(fault, 0.0) + weight
-            for lang, phrases in entry.phrases.items():
-                result.phrases.setdefault(lang, []).extend(phrases)
+            for written_in, phrases in entry.phrases.items():
+                result.phrases.setdefault(written_in, []).extend(phrases)
             if entry.phrases.get("en"):
                 result.english.append(entry.phrases["en"][0])
         return result

@@ -14,9 +14,8 @@ from typing import Any
 
 import yaml
 
+from core.languages import LANGUAGES
 from rules.knowledge import CriticalCondition, ErrorCode, Family, Fault, KnowledgeBase, Observation
-
-LANGUAGES = ("en", "el", "de", "fr", "es")
 
 
 def load_catalogues(root: Path, families: dict[str, Family]) -> dict[str, dict[str, dict]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from core.languages import LANGUAGES
 from rules.knowledge import (
     OPERATORS,
     PRIORITIES,
@@ -32,7 +33,6 @@ from rules.knowledge import (
     build_cells,
 )
 
-LANGUAGES = ("en", "el", "de", "fr", "es")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RULES_DATA = Path(__file__).resolve().parent / "data"
 _CONDITION = re.compile(r"^\s*(==|!=|>=|<=|>|<|in)\s*(.+?)\s*$")

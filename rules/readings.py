@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from core.ids import ERROR_CODE
 from rules.i18n import Texts
 from rules.knowledge import Family, KnowledgeBase, Observation
 from rules.symptoms import stems
@@ -119,7 +120,7 @@ class HazardReader:
                         where[cc_id] = fam.id
                 except (UnitError, RangeError):
                     continue
-        codes = {c.upper() for c in _CODE.findall(text)}
+        codes = {c.upper() for c in ERROR_CODE.findall(text)}
         for fam in families:
             for code in codes & set(fam.error_codes):
                 for cc_id in self._repeated[fam.id].get(code, ()):
@@ -176,9 +177,6 @@ class HazardReader:
         return self._weight[language]
 
 
-_CODE = re.compile(r"\b(?:AL|[EFA])\d{3}\b", re.IGNORECASE)
-
-
 def _says_again(text: str, code: str, language: str) -> bool:
     """Words of repetition next to the code (at most AGAIN_WINDOW words away): "third AL111
     tonight", "E102 again"; not "AL111 once, and now it runs again normally"."""
@@ -225,7 +223,7 @@ def _repeated_codes(fam: Family) -> dict[str, tuple[str, ...]]:
     for cc in fam.critical.values():
         for phrase in cc.phrases:
             if _REPEAT_TRIGGER.search(phrase):
-                for code in _CODE.findall(phrase):
+                for code in ERROR_CODE.findall(phrase):
                     found.setdefault(code.upper(), []).append(cc.id)
     return {k: tuple(v) for k, v in found.items()}
 

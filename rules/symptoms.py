@@ -10,7 +10,6 @@ raises the hazard of a critical condition whose trigger uses it ("burning smell"
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,15 +18,12 @@ from typing import Any
 import snowballstemmer
 import yaml
 
+from core.languages import LANGUAGES
+from core.text import strip_accents
 from rules.knowledge import Family, KnowledgeBase, Symptom, SymptomEffect, Value
 
 _STEMMERS = {"en": "english", "el": "greek", "de": "german", "fr": "french", "es": "spanish"}
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _strip_accents(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=8)
@@ -38,7 +34,7 @@ def _stemmer(language: str) -> Any:
 @lru_cache(maxsize=16384)
 def stems(text: str, language: str) -> tuple[str, ...]:
     words = _WORD.findall(text.casefold().replace("_", " "))
-    return tuple(_strip_accents(w) for w in _stemmer(language).stemWords(words))
+    return tuple(strip_accents(w) for w in _stemmer(language).stemWords(words))
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
@@ -113,7 +109,7 @@ def _match_glossary(by_language: dict[str, tuple[str, ...]], family: Family,
 
 def load_symptoms(path: Path, families: dict[str, Family]) -> tuple[Symptom, ...]:
     """Read and check rules/data/symptoms.yml against the loaded families."""
-    from rules.loader import LANGUAGES, KnowledgeError
+    from rules.loader import KnowledgeError
 
     name = f"rules/data/{path.name}"
     try:

@@ -21,12 +21,13 @@ from typing import Any
 
 import yaml
 
+from core.languages import LANGUAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 TEXTS = Path(__file__).resolve().parent / "manual_texts"
 OUT = ROOT / "docs_corpus"
 FAMILIES = ("compressors", "pumps", "chillers")
-LANGUAGES = ("en", "el", "de", "fr", "es")
 _TRIGGER = re.compile(r"\b([a-z][a-z0-9_]+)\s*(==|!=|>=|<=|>|<)\s*([\w.\-]+)")
 _CONDITION = re.compile(r"^\s*(==|!=|>=|<=|>|<|in)\s*(.+?)\s*$")
 _UNITS = (("_mm_s", "mm/s"), ("_pct", "%"), ("_bar", "bar"), ("_c", "°C"), ("_k", "K"),

@@ -8,10 +8,11 @@ import pytest
 import yaml
 
 from api.deps import diagnoser_for, engine_for
-from api.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES, Settings
+from api.settings import PROJECT_ROOT, Settings
 from bot.dialogue.controller import Services
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.service import default_service_data
+from core.languages import LANGUAGES
 from db.migrate import upgrade
 from launcher.ports import free_port
 from retrieval.encoder import get_encoder
@@ -27,7 +28,7 @@ RASA_PY = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 def nlu_examples() -> list[tuple[str, str, str]]:
     """(text, intent, language) of every NLU training example."""
     examples = []
-    for lang in SUPPORTED_LANGUAGES:
+    for lang in LANGUAGES:
         data = yaml.safe_load((PROJECT_ROOT / "bot/data/nlu" / f"{lang}.yml").read_text("utf-8"))
         for block in data["nlu"]:
             if "intent" not in block:

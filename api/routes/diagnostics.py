@@ -14,13 +14,14 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from api.deps import diagnoser_for, get_diagnoser, get_engine, get_settings
+from core.languages import Language
 from db.diagnostics import (
     SessionConflictError,
     SessionNotFoundError,
@@ -56,7 +57,7 @@ class SessionCreate(BaseModel):
     family: str | None = Field(None, max_length=64)
     model: str | None = Field(None, max_length=64)
     serial: str | None = Field(None, max_length=64)
-    language: Literal["en", "el", "de", "fr", "es"] | None = None
+    language: Language | None = None
     error_code: str | None = Field(None, max_length=16)
     symptom: str | None = Field(None, max_length=2000)
     observations: dict[str, Scalar] | None = None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import get_searcher_provider
-from api.settings import SUPPORTED_LANGUAGES
+from core.languages import LANGUAGES
 from retrieval.errors import (
     IndexMismatchError,
     IndexNotBuiltError,
@@ -43,9 +43,9 @@ class SearchRequest(BaseModel):
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str | None) -> str | None:
-        if value is not None and value not in SUPPORTED_LANGUAGES:
+        if value is not None and value not in LANGUAGES:
             raise ValueError(f"unknown language '{value}' (supported: "
-                             f"{', '.join(SUPPORTED_LANGUAGES)})")
+                             f"{', '.join(LANGUAGES)})")
         return value
 
 

@@ -15,13 +15,13 @@ When none of them is sure, the result has no language and the conversation keeps
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-SUPPORTED_LANGUAGES = ("en", "el", "de", "fr", "es")
+from core.languages import LANGUAGES
+from core.text import fold
 
 _NON_WORD = re.compile(r"[^\w\s]+")
 _DIGITS = re.compile(r"\d+")
@@ -30,9 +30,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """Case-fold, strip accents, punctuation, digits and extra spaces (the lexicon's key)."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _DIGITS.sub(" ", _NON_WORD.sub(" ", text))
+    text = _DIGITS.sub(" ", _NON_WORD.sub(" ", fold(text)))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -61,7 +59,7 @@ class LanguageLexicon:
         phrase_langs: dict[str, set[str]] = defaultdict(set)
         word_langs: dict[str, set[str]] = defaultdict(set)
         for text, language in examples:
-            if language not in SUPPORTED_LANGUAGES:
+            if language not in LANGUAGES:
                 continue
             key = normalise(text)
             if not key:
@@ -88,7 +86,7 @@ def _lingua_detector():  # type: ignore[no-untyped-def]
     # Built lazily: it loads language models (~100 ms) and must not run at import time.
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    codes = [getattr(IsoCode639_1, code.upper()) for code in SUPPORTED_LANGUAGES]
+    codes = [getattr(IsoCode639_1, code.upper()) for code in LANGUAGES]
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 

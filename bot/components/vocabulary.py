@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+
+from core.text import fold
 
 _WORD = re.compile(r"\w+")
 
 
 def words(text: str) -> list[str]:
     """Lower-cased, accent-folded word tokens (letters and digits kept: codes like E101 count)."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return [w for w in _WORD.findall(folded) if not w.isdigit()]
+    return [w for w in _WORD.findall(fold(text)) if not w.isdigit()]
 
 
 class Vocabulary:

@@ -13,10 +13,12 @@ from functools import lru_cache
 from typing import Any
 
 from bot.dialogue.extract import strip_ids
-from bot.dialogue.messages import LANGUAGES, say
+from bot.dialogue.messages import say
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo, PartInfo, ServiceData
-from bot.dialogue.text import fold, zipf
+from bot.dialogue.text import zipf
+from core.languages import LANGUAGES
+from core.text import fold
 
 Catalogues = dict[str, dict[str, dict[str, Any]]]  # language -> family -> catalogue
 # Another part is shown as a close alternative when it matches at least this share as well.

@@ -10,12 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.ids import ERROR_CODE, MODEL, PART, SERIAL
 from rules.units import canonical
 
-SERIAL = re.compile(r"\b([PHW]\d{2,3}S?)[-\s]?(\d{4})[-\s]?(\d{5})\b", re.IGNORECASE)
-MODEL = re.compile(r"\b(HCP|HSC|HWC)[-\s]?(\d{2,3})\b", re.IGNORECASE)
-ERROR_CODE = re.compile(r"\b(AL\d{3}|E\d{3}|F\d{3}|A\d{3})\b", re.IGNORECASE)
-PART = re.compile(r"\b(H(?:CP|SC|WC|VD)-[A-Z0-9]{1,4}-[A-Z0-9]{1,5}|HSC-SCV-KIT)\b", re.IGNORECASE)
 TICKET_NUMBER = re.compile(r"(?:#|\b(?:no\.?|nr\.?|n°|αρ\.?)\s*)?\b(\d{3,7})\b")
 READING = re.compile(
     r"(?<![\w.,])([-+−]?\d+(?:[.,]\d+)?)\s*"

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-LANGUAGES = ("en", "el", "de", "fr", "es")
+from core.languages import LANGUAGES
+
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 
 

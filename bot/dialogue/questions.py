@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogue.extract import strip_ids
-from bot.dialogue.text import fold
+from core.text import fold
 
 # Greek and Spanish need the verb: "πως" is also "that", "como" also "as". Greek is written
 # with a plain sigma: casefold turns the final sigma into one.

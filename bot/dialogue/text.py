@@ -1,16 +1,11 @@
-"""Text normalisation shared by the dialogue's matchers."""
+"""How common a word is in a language, however it is accented (folding: core.text)."""
 
 from __future__ import annotations
 
 import math
-import unicodedata
 from functools import lru_cache
 
-
-def fold(text: str) -> str:
-    """Lower case without accents ("Ψύκτης" -> "ψυκτης", "Gerät" -> "gerat")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+from core.text import fold
 
 
 @lru_cache(maxsize=8)

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import yaml
 
+from core.languages import LANGUAGES
+
 BOT = Path(__file__).resolve().parent.parent
 TRIAGE_DIR = Path(__file__).resolve().parent / "data"
 NLU_DIR = BOT / "data" / "nlu"
-LANGUAGES = ("en", "el", "de", "fr", "es")
 
 # Intents that say nothing about the domain either way: small talk and bare answers.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "dont_know"})

@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.dialogue.text import fold
+from core.text import fold
 
 Feature = Callable[[str], float]
 

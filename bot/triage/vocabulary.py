@@ -19,10 +19,10 @@ from pathlib import Path
 import yaml
 from wordfreq import word_frequency
 
+from core.languages import LANGUAGES
 from rules.symptoms import stems
 
 PROJECT = Path(__file__).resolve().parents[2]
-LANGUAGES = ("en", "el", "de", "fr", "es")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 MIN_COUNT = 2        # a word the manuals use once may be a name or a typo
 MIN_LOG_RATIO = 1.3  # at least ~20x more frequent in the domain's texts than in general use

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from bot.dialogue.messages import LANGUAGES, catalogue, placeholders, say
+from bot.dialogue.messages import catalogue, placeholders, say
+from core.languages import LANGUAGES
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from api.settings import PROJECT_ROOT
+from core.languages import LANGUAGES
 from retrieval.ingest import ingest_file
 
 CORPUS = PROJECT_ROOT / "docs_corpus"
 FAMILIES = ["compressors", "pumps", "chillers"]
-LANGUAGES = ["en", "el", "de", "fr", "es"]
 
 _spec = importlib.util.spec_from_file_location("build_manuals",
                                                PROJECT_ROOT / "scripts" / "build_manuals.py")

@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from api.settings import PROJECT_ROOT
+from core.languages import LANGUAGES
 from rules.engine import CRITICAL_SALIENCE, FamilyEngine, generate_rules
-from rules.i18n import LANGUAGES, Texts
+from rules.i18n import Texts
 
 
 def test_rules_are_generated_from_the_data(kb):
