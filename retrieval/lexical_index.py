@@ -70,6 +70,13 @@ class LexicalIndex:
         ordered = sorted(vocabulary, key=vocabulary.__getitem__)
         return cls(matrix, ordered, k1=k1, b=b)
 
+    def idf(self) -> dict[str, float]:
+        """Each term's inverse document frequency, as in the BM25 weights."""
+        df = np.diff(self.matrix.indptr).astype(np.float64)  # rows per term (CSC columns)
+        n_docs = self.matrix.shape[0]
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        return {term: float(idf[i]) for i, term in enumerate(self.vocabulary)}
+
     def scores(self, terms: dict[str, float]) -> np.ndarray:
         """BM25 score of every row for weighted query terms (unknown terms are ignored)."""
         ids = [self.term_ids[t] for t in terms if t in self.term_ids]

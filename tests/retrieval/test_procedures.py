@@ -14,14 +14,23 @@ from retrieval.store import build_index
 TOP_UP = "what's the right way to top up oil on H15S-2022-03011? level is under the min mark"
 
 
-@pytest.fixture(scope="module")
-def compressor_manual(tmp_path_factory, encoder: Encoder):
+def _index_of(manual: str, tmp_path_factory, encoder: Encoder):
     root = tmp_path_factory.mktemp("procedures")
     (root / "corpus" / "en").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "docs_corpus" / "en" / "compressors.md", root / "corpus" / "en")
+    shutil.copy(PROJECT_ROOT / "docs_corpus" / "en" / manual, root / "corpus" / "en")
     build_index(root / "corpus", root / "index", encoder,
                 glossary_path=PROJECT_ROOT / "knowledge" / "glossary.yml")
     return root / "index"
+
+
+@pytest.fixture(scope="module")
+def compressor_manual(tmp_path_factory, encoder: Encoder):
+    return _index_of("compressors.md", tmp_path_factory, encoder)
+
+
+@pytest.fixture(scope="module")
+def pump_manual(tmp_path_factory, encoder: Encoder):
+    return _index_of("pumps.md", tmp_path_factory, encoder)
 
 
 def test_the_section_about_the_task_outranks_one_that_mentions_it(compressor_manual, encoder):
@@ -38,8 +47,23 @@ def test_without_section_support_the_best_single_chunk_decides(compressor_manual
     assert hits[0].section_id == "hsc.fault.oil_overfilled"
 
 
-def test_section_support_is_for_how_to_searches_only(compressor_manual, encoder):
+@pytest.mark.parametrize(("question", "task"), [
+    ("How do I regrease the bearings on the HCP-100 and how much grease?", "mt_hcp_2000h"),
+    ("Changing the bearing oil on an HCP-150, what's the procedure?", "mt_hcp_8000h"),
+])
+def test_a_question_naming_a_scheduled_task_gets_the_task(pump_manual, encoder, question, task):
+    # "Bearing failure" mentions bearings, grease and oil all over; the schedule's task
+    # "Regrease pump bearings ..." is what the question names.
+    hits = Searcher.open(pump_manual, encoder).search(question, k=3, procedures=True).hits
+    assert hits[0].section_id == f"hcp.maint.{task}"
+    unweighted = Searcher.open(pump_manual, encoder, task_weight=0.0)
+    assert unweighted.search(question, k=3, procedures=True).hits[0].section_id == \
+        "hcp.fault.bearing_failure"
+
+
+def test_section_support_and_tasks_are_for_how_to_searches_only(compressor_manual, encoder):
     plain = Searcher.open(compressor_manual, encoder).search(TOP_UP, k=5)
-    unsupported = Searcher.open(compressor_manual, encoder, section_weight=0.0).search(TOP_UP, k=5)
+    unsupported = Searcher.open(compressor_manual, encoder, section_weight=0.0,
+                                task_weight=0.0).search(TOP_UP, k=5)
     assert [(h.section_id, h.score) for h in plain.hits] == \
         [(h.section_id, h.score) for h in unsupported.hits]
