@@ -112,10 +112,15 @@ _PART = re.compile(
     r"|\brecambio|\brepuesto|\bcomprar\b|\bmandad(me|nos)?\b|\benviad(me|nos)?\b")
 
 
+# "Order" as a sequence, not a purchase: "what's the order of steps", "in which order".
+_SEQUENCE = re.compile(r"\bin (what|which|the (right|correct|same)) order\b"
+                       r"|\border (of|in which|in what)\b")
+
+
 def asks_for_part(text: str) -> bool:
     """Words of buying: a price, stock, an order, "I need a new ..." (the controller also
     requires a part of the catalogue to match the message's words)."""
-    return bool(_PART.search(fold(text)))
+    return bool(_PART.search(_SEQUENCE.sub(" ", fold(text))))
 
 
 _VISIT = re.compile(

@@ -41,6 +41,7 @@ PART = [
     "θελω 3 φιλτρα λαδιου", "στειλτε μου το κιτ", "6 bidons d'huile pour paliers",
     "Schmierfett für die Lager, bitte 2 Kartuschen anbieten", "il nous faut une courroie",
     "the old belt snapped, need a new one",
+    "I'd like to order 2 oil filters for the HSC-37",
 ]
 NOT_PART = [
     "the pump makes a grinding noise", "Der Kompressor liefert keine Luft mehr",
@@ -48,6 +49,9 @@ NOT_PART = [
     "¿Hace falta parar la bomba antes de purgar?", "Quiero saber por qué pita la enfriadora",
     # "Lager" is a bearing as often as the stock.
     "Lager nachschmieren an der HCP-50, wie oft und womit?",
+    # "Order" as a sequence.
+    "oil change on the HSC-37, what's the order of steps?",
+    "in which order do I close the valves before cleaning the strainer?",
 ]
 
 
