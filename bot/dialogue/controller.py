@@ -1,5 +1,5 @@
-"""The conversation's router: every message goes through the triage (danger -> domain ->
-language), then to the flow step its intent names, unless the message says otherwise (a "how
+"""The conversation's router: every message goes through the triage (danger -> language ->
+domain), then to the flow step its intent names, unless the message says otherwise (a "how
 do I" question, a part to buy, an answer the assistant is waiting for). Free of Rasa: actions
 pass a `Turn` in and turn the `Outcome` into messages and slot events (bot/actions/support.py).
 
