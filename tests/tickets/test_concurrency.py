@@ -1,6 +1,6 @@
 """Fifty clients at once against the real API server (uvicorn, its own process): retried
-creates make no duplicates, concurrent updates and comments are all kept. Also exercises the
-bot-side client (tickets.client) over real HTTP."""
+creates make no duplicates, concurrent updates and comments are all kept. Also the hand-off
+round trip over real HTTP, as a remote assistant would use it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tests.tickets.server import running_api
-from tickets.client import TicketClient
 
 CLIENTS = 50
 TICKETS_EACH = 3
@@ -25,13 +24,14 @@ def escalation(client_no: int, n: int) -> dict[str, object]:
 
 async def one_client(base: str, keys: dict[str, str], client_no: int, shared: str) -> list[str]:
     created: list[str] = []
-    async with TicketClient(base, keys["assistant"], timeout_s=60) as bot:
+    async with _assistant(base, keys, timeout=60) as bot:
         for n in range(TICKETS_EACH):
-            key = f"conv-{client_no}:{n}"
-            first = await bot.escalate(escalation(client_no, n), idempotency_key=key)
-            retry = await bot.escalate(escalation(client_no, n), idempotency_key=key)
-            assert retry["id"] == first["id"]
-            created.append(first["id"])
+            key = {"Idempotency-Key": f"conv-{client_no}:{n}"}
+            first = await bot.post("/api/v1/tickets", json=escalation(client_no, n), headers=key)
+            retry = await bot.post("/api/v1/tickets", json=escalation(client_no, n), headers=key)
+            assert first.status_code == 201 and retry.status_code in (200, 201)
+            assert retry.json()["id"] == first.json()["id"]
+            created.append(first.json()["id"])
     headers = {"Authorization": f"Bearer {keys['engineer']}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as staff:
         # an update of the shared ticket without If-Match: applied to the newest version
@@ -82,24 +82,35 @@ def test_fifty_clients_at_once_lose_and_duplicate_nothing(server, keys):
         assert sorted(c["body"] for c in comments) == sorted(f"note {n}" for n in range(CLIENTS))
 
 
-def test_bot_client_handoff_round_trip(server, keys):
+def _assistant(base: str, keys: dict[str, str], timeout: float = 10) -> httpx.AsyncClient:
+    """The assistant's service account over HTTP."""
+    return httpx.AsyncClient(base_url=base, timeout=timeout,
+                             headers={"Authorization": f"Bearer {keys['assistant']}"})
+
+
+def test_handoff_round_trip_over_http(server, keys):
     engineer = {"Authorization": f"Bearer {keys['engineer']}"}
+    chat = "/api/v1/conversations/chat-7"
 
     async def scenario() -> None:
-        async with TicketClient(server, keys["assistant"]) as bot:
-            assert not (await bot.handoff("chat-7")).human_active
-            assert await bot.relay_message("chat-7", "hello?") is False  # no ticket yet
-            ticket = await bot.escalate({**escalation(7, 0), "conversation_id": "chat-7"},
-                                        idempotency_key="chat-7:1")
+        async with _assistant(server, keys) as bot:
+            assert not (await bot.get(f"{chat}/handoff")).json()["human_active"]
+            no_ticket = await bot.post(f"{chat}/messages", json={"text": "hello?"})
+            assert no_ticket.status_code != 201  # no ticket yet: nothing to relay to
+            ticket = (await bot.post("/api/v1/tickets",
+                                     json={**escalation(7, 0), "conversation_id": "chat-7"},
+                                     headers={"Idempotency-Key": "chat-7:1"})).json()
             async with httpx.AsyncClient(base_url=server, headers=engineer) as staff:
                 reply = await staff.post(f"/api/v1/tickets/{ticket['id']}/comments",
                                          json={"body": "Engineer here", "visibility": "customer"})
                 assert reply.status_code == 201
-            state = await bot.handoff("chat-7")
-            assert state.human_active and state.ticket_id == ticket["id"]
-            assert await bot.relay_message("chat-7", "The alarm is back") is True
-            replies = await bot.replies("chat-7")
-            assert [r.text for r in replies] == ["Engineer here"]
-            assert await bot.replies("chat-7", after=replies[-1].id) == []
+            state = (await bot.get(f"{chat}/handoff")).json()
+            assert state["human_active"] and state["ticket_id"] == ticket["id"]
+            relayed = await bot.post(f"{chat}/messages", json={"text": "The alarm is back"})
+            assert relayed.status_code == 201
+            replies = (await bot.get(f"{chat}/replies")).json()
+            assert [r["body"] for r in replies] == ["Engineer here"]
+            later = await bot.get(f"{chat}/replies", params={"after": replies[-1]["id"]})
+            assert later.json() == []
 
     asyncio.run(scenario())
