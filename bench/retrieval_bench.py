@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.settings import get_settings  # noqa: E402
+from bench.running import percentile  # noqa: E402
 from retrieval.dense_index import AnnParams, DenseIndex, default_nlist  # noqa: E402
 from retrieval.encoder import get_encoder  # noqa: E402
 from retrieval.store import build_index  # noqa: E402
@@ -46,7 +47,7 @@ def rss_mb(pid: int) -> float:
 
 
 def percentiles(samples_ms: list[float]) -> tuple[float, float]:
-    return float(np.percentile(samples_ms, 50)), float(np.percentile(samples_ms, 95))
+    return percentile(samples_ms, 50), percentile(samples_ms, 95)
 
 
 def free_port() -> int:
