@@ -64,13 +64,6 @@ def add_coverage(start: datetime, duration: timedelta, *, tier: Tier, time_zone:
     raise ValueError("no coverage window found within ten years")
 
 
-def add_coverage_hours(start: datetime, hours: float, *, tier: Tier, time_zone: str,
-                       is_holiday: Callable[[date], bool]) -> datetime:
-    """The UTC instant when `hours` of the tier's coverage have elapsed after `start` (UTC)."""
-    return add_coverage(start, timedelta(hours=hours), tier=tier, time_zone=time_zone,
-                        is_holiday=is_holiday)
-
-
 def coverage_between(start: datetime, end: datetime, *, tier: Tier, time_zone: str,
                      is_holiday: Callable[[date], bool]) -> timedelta:
     """How much of the tier's coverage lies between `start` and `end` (zero if end <= start):

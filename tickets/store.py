@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from tickets import domain, workflow
+from tickets import domain
 from tickets.catalog import Catalog
 from tickets.database import reading, writing
 from tickets.domain import Actor, NewTicket
@@ -230,7 +230,3 @@ def identify_customer(engine: Engine, *, ticket_id: str, serial: str, viewer: Ac
                 session.expire(ticket)
                 return current_ticket(session, ticket_id, viewer)
     raise StaleVersionError(0, -1)
-
-
-def open_statuses() -> tuple[str, ...]:
-    return tuple(s for s in workflow.STATUSES if s in workflow.OPEN_STATUSES)
