@@ -11,7 +11,7 @@ help:
 	@echo "make test-fast the tests without the end-to-end ones"
 	@echo "make setup     create/refresh .venv (Python 3.11) and .venv-rasa (Python 3.9/3.10, rasa 3.6.21)"
 	@echo "make train     train the Rasa model now (skipped when the cached one matches)"
-	@echo "make lint      ruff and mypy"
+	@echo "make lint      ruff, mypy and the package layers (import-linter)"
 	@echo "make lock      re-resolve uv.lock and bot/requirements-rasa.lock"
 
 setup:
@@ -33,6 +33,7 @@ test-fast: setup
 lint: setup
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
+	@.venv/bin/lint-imports
 
 lock:
 	@bash scripts/setup.sh >/dev/null 2>&1 || true

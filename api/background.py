@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import ticket_engine
-from api.settings import Settings, get_settings
 from api.warmup import start_warm_up
+from core.settings import Settings, get_settings
 from tickets import spool
 from tickets.catalog import default_catalog
 from tickets.outbox import DeliveryPolicy, deliver_due, scan_breaches

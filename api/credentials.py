@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from db.tickets import ApiKey
 from tickets.database import reading, writing
 from tickets.domain import ROLES, Actor
-from tickets.tables import ApiKey
 
 PREFIX = "hk"
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}

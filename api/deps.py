@@ -13,7 +13,7 @@ from fastapi import Depends
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.engine import Engine
 
-from api.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from retrieval.errors import IndexNotBuiltError
 from retrieval.search import Searcher
 from rules.diagnosis import Diagnoser

@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from api import credentials
-from api.settings import get_settings
+from core.settings import get_settings
 from db.migrate import upgrade
 from tickets.catalog import default_catalog
 from tickets.database import create_store_engine

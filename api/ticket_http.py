@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from api.settings import get_settings
 from api.ticket_schemas import SlaState, TicketPublic
+from core.settings import get_settings
+from db.tickets import Ticket
 from tickets import sla, workflow
 from tickets.catalog import Catalog
 from tickets.errors import (
@@ -24,7 +25,6 @@ from tickets.errors import (
     TicketNotFoundError,
     UnknownReferenceError,
 )
-from tickets.tables import Ticket
 
 logger = logging.getLogger(__name__)
 NOT_FOUND = "ticket not found"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from api.settings import Settings
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -40,10 +40,10 @@ import httpx
 import yaml
 from tqdm import tqdm
 
-from api.settings import PROJECT_ROOT
 from bench.running import percentile, start_bench_system
 from bot.dialogue.simulate import TYPED, answer_message
 from core.languages import LANGUAGES
+from core.settings import PROJECT_ROOT
 from rules.loader import load_knowledge
 from rules.scoring import FamilyModel
 from rules.simulate import Operator, fault_error_code, needs_critical_answer

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import yaml
 
-from api.settings import PROJECT_ROOT, Settings
 from bench.running import percentile
+from core.settings import PROJECT_ROOT, Settings
 from rules.diagnosis import Diagnoser
 from rules.i18n import load_texts
 from rules.knowledge import KnowledgeBase

@@ -29,8 +29,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.settings import get_settings  # noqa: E402
 from bench.running import percentile  # noqa: E402
+from core.settings import get_settings  # noqa: E402
 from retrieval.dense_index import AnnParams, DenseIndex, default_nlist  # noqa: E402
 from retrieval.encoder import get_encoder  # noqa: E402
 from retrieval.store import build_index  # noqa: E402

@@ -24,8 +24,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.settings import get_settings  # noqa: E402
 from core.languages import LANGUAGES as LANGS  # noqa: E402
+from core.settings import get_settings  # noqa: E402
 from retrieval.dense_index import DenseIndex  # noqa: E402
 from retrieval.encoder import Encoder, get_encoder  # noqa: E402
 from retrieval.lexical_index import LexicalIndex  # noqa: E402

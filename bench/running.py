@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from api.settings import Settings
+from core.settings import Settings
 from launcher.supervisor import Supervisor
 
 

@@ -30,7 +30,7 @@ def upgrade(url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from api.settings import get_settings
+    from core.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m db.migrate", description=__doc__)
     parser.add_argument("--url", help="database URL (default: ASSISTANT_DATABASE_URL)")

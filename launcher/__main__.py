@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 
-from api.settings import get_settings
+from core.settings import get_settings
 from launcher.index import IndexBuildError
 from launcher.model import TrainingError
 from launcher.supervisor import StartupError

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import IO
 
-from api.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 STAMP = ".launcher-stamp"
 

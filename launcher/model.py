@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +18,11 @@ RASA_ENV = PROJECT_ROOT / ".venv-rasa"
 RASA_BIN = RASA_ENV / "bin" / "rasa"
 
 # Everything a trained model depends on: data, domain, pipeline, custom NLU components (and the
-# text folding the n-gram intent model shares with the dialogue), and the exact Rasa environment.
+# parts of core they import: folding, the languages, language detection), and the exact Rasa
+# environment.
 MODEL_INPUTS = (
-    "config.yml", "bot/domain.yml", "bot/data", "bot/components", "bot/dialogue/text.py",
-    "bot/requirements-rasa.lock",
+    "config.yml", "bot/domain.yml", "bot/data", "bot/components", "core/text.py",
+    "core/languages.py", "core/language_detection.py", "bot/requirements-rasa.lock",
 )
 INPUT_SUFFIXES = {".yml", ".yaml", ".py", ".json", ".txt", ".md"}
 
@@ -114,6 +115,6 @@ def _train(models_dir: Path, target: Path, *, quiet: bool) -> Path:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="[train] %(message)s", stream=sys.stderr)
-    from api.settings import get_settings
+    from core.settings import get_settings
 
     print(ensure_model(get_settings().models_dir, force="--force" in sys.argv))

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import make_url
 
-from api.settings import Settings
+from core.settings import Settings
 
 
 def tracker_store_config(settings: Settings) -> dict[str, Any]:

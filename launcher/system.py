@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import httpx
 
-from api.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 from db.migrate import upgrade as upgrade_database
 from launcher.index import ensure_index
 from launcher.model import RASA_BIN, ensure_model, rasa_env

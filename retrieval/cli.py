@@ -22,7 +22,7 @@ def _progress(description: str, total: int) -> Any:
 
 
 def _settings() -> Any:
-    from api.settings import get_settings  # pydantic-settings only; no FastAPI import
+    from core.settings import get_settings  # pydantic-settings only; no FastAPI import
 
     return get_settings()
 

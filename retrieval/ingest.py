@@ -137,7 +137,7 @@ def _document(meta: dict[str, Any], rel: str, title: str, sections: list[Section
 
 def _detect_language(text: str) -> str:
     # Reused from the bot's offline identifier (lingua; no Rasa import). English when unsure.
-    from bot.components.language import LanguageIdentifier
+    from core.language_detection import LanguageIdentifier
 
     return LanguageIdentifier().detect(text[:2000]).language or "en"
 

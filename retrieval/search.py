@@ -105,7 +105,7 @@ def detect_language(query: str) -> str | None:
     """The query's language among the five, or None when it does not tell (e.g. 'E101')."""
     if _GREEK.search(query):
         return "el"
-    from bot.components.language import LanguageIdentifier  # offline, no Rasa import
+    from core.language_detection import LanguageIdentifier  # offline, no Rasa import
 
     return LanguageIdentifier(min_confidence=0.5).detect(query).language
 

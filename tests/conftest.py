@@ -8,11 +8,11 @@ import pytest
 import yaml
 
 from api.deps import diagnoser_for, engine_for
-from api.settings import PROJECT_ROOT, Settings
 from bot.dialogue.controller import Services
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.service import default_service_data
 from core.languages import LANGUAGES
+from core.settings import PROJECT_ROOT, Settings
 from db.migrate import upgrade
 from launcher.ports import free_port
 from retrieval.encoder import get_encoder

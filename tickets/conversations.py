@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.engine import Engine
 
+from db.tickets import Comment, Ticket, TicketConversation
 from tickets import workflow
 from tickets.catalog import default_catalog
 from tickets.database import reading, writing
 from tickets.domain import Actor
 from tickets.errors import TicketNotFoundError
 from tickets.store import apply_changes, current_ticket, update_ticket
-from tickets.tables import Comment, Ticket, TicketConversation
 
 VISIBILITIES = ("internal", "customer")
 

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
+from db.tickets import Comment, Ticket, TicketConversation
 from tickets import domain, workflow
 from tickets.catalog import Catalog
 from tickets.database import reading, writing
 from tickets.domain import Actor
 from tickets.outbox import enqueue
 from tickets.store import apply_changes, current_ticket, values
-from tickets.tables import Comment, Ticket, TicketConversation
 
 NOTE_LIMIT = 20_000
 

@@ -18,9 +18,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from db.tickets import OutboxEvent, Ticket
 from tickets import workflow
 from tickets.database import reading, writing
-from tickets.tables import OutboxEvent, Ticket
 
 logger = logging.getLogger(__name__)
 EVENT_TYPES = ("ticket.created", "ticket.escalated", "ticket.reported", "ticket.sla_breached")

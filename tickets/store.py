@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from db.tickets import Ticket
 from tickets import domain
 from tickets.catalog import Catalog
 from tickets.database import reading, writing
@@ -26,7 +27,6 @@ from tickets.errors import (
     UnknownReferenceError,
 )
 from tickets.outbox import enqueue
-from tickets.tables import Ticket
 
 MAX_CAS_RETRIES = 20
 

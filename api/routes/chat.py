@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 
 from api.deps import get_settings, get_ticket_engine
 from api.routes.console import SECURITY_HEADERS
-from api.settings import Settings
 from api.ticket_http import TicketRoute
+from core.settings import Settings
 from tickets import conversations
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from api import health
 from api.deps import get_action_executor, get_engine, get_settings
-from api.settings import Settings
+from core.settings import Settings
 
 router = APIRouter(tags=["health"])
 

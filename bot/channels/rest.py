@@ -31,7 +31,7 @@ rasa_speedups.apply()
 
 def _language_of(text: str) -> Optional[str]:
     try:
-        from bot.components.language import LanguageIdentifier
+        from core.language_detection import LanguageIdentifier
 
         return LanguageIdentifier().detect(text).language
     except Exception:  # noqa: BLE001 - the reply then stays in the conversation's language

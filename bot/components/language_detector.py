@@ -17,8 +17,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.language import Detection, LanguageIdentifier, LanguageLexicon
 from bot.components.stored import StoredStateComponent
+from core.language_detection import Detection, LanguageIdentifier, LanguageLexicon
 
 logger = logging.getLogger(__name__)
 

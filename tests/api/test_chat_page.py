@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_settings
 from api.main import create_app
-from api.settings import Settings
+from core.settings import Settings
 from db.migrate import upgrade
 from tests.conftest import free_port
 from tickets import conversations, store
@@ -121,7 +121,7 @@ def test_page_and_assets_are_served_with_the_consoles_headers(down):
     assert down.get("/chat/chat.js").headers["content-type"].startswith("text/javascript")
     assert down.get("/chat/chat.css").headers["content-type"].startswith("text/css")
     assert down.get("/chat/index.html").status_code == 404
-    assert down.get("/chat/../api/settings.py").status_code == 404
+    assert down.get("/chat/../core/settings.py").status_code == 404
 
 
 def test_chat_without_slash_redirects(down):

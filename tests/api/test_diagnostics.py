@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_settings
 from api.main import create_app
-from api.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 from db.migrate import upgrade
 from rules.loader import KnowledgeError
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_settings
 from api.main import create_app
-from api.settings import Settings
+from core.settings import Settings
 from tests.conftest import free_port
 
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from api import health
 from api.deps import get_settings
 from api.main import create_app
-from api.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 from retrieval.encoder import get_encoder
 from retrieval.store import build_index
 from tests.conftest import free_port

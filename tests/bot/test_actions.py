@@ -11,10 +11,10 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from api.settings import PROJECT_ROOT
 from bot.actions import services as action_services
 from bot.actions.support import ACTIONS, SupportAction
 from bot.dialogue.controller import Controller
+from core.settings import PROJECT_ROOT
 from tickets import conversations
 from tickets.domain import Actor, NewTicket
 from tickets.store import create_ticket

@@ -27,7 +27,7 @@ def test_translations_differ_from_english(domain, language):
 
 
 def test_each_variation_is_written_in_its_language(domain):
-    from bot.components.language import LanguageIdentifier
+    from core.language_detection import LanguageIdentifier
 
     identifier = LanguageIdentifier()
     wrong = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.components.language import LanguageIdentifier, LanguageLexicon, normalise
+from core.language_detection import LanguageIdentifier, LanguageLexicon, normalise
 
 
 @pytest.fixture(scope="module")

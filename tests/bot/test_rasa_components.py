@@ -8,7 +8,7 @@ import json
 import subprocess
 import textwrap
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from launcher.model import rasa_env
 from tests.conftest import RASA_PY, requires_rasa_env
 

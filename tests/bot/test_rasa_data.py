@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from launcher.model import rasa_env
 from tests.conftest import RASA_BIN, requires_rasa_env
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from api.settings import PROJECT_ROOT, get_settings
+from core.settings import PROJECT_ROOT, get_settings
 from launcher.model import ensure_model, rasa_env
 from tests.conftest import RASA_BIN, requires_rasa_env
 

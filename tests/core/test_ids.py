@@ -8,10 +8,11 @@ import re
 import pytest
 import yaml
 
-from api.settings import PROJECT_ROOT
 from core import ids
+from core.settings import PROJECT_ROOT
 
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
+ENTITIES = PROJECT_ROOT / "bot" / "data" / "nlu" / "entities.yml"
 FAMILIES = ("compressors", "pumps", "chillers")
 
 
@@ -57,7 +58,7 @@ def test_extractors_find_ids_as_people_type_them(pattern, text, found):
 
 
 def test_the_nlu_regexes_are_the_core_shapes():
-    data = yaml.safe_load((PROJECT_ROOT / "bot" / "data" / "nlu" / "entities.yml").read_text("utf-8"))
+    data = yaml.safe_load(ENTITIES.read_text("utf-8"))
     regexes = {item["regex"]: [line.removeprefix("- ").strip()
                                for line in item["examples"].splitlines() if line.strip()]
                for item in data["nlu"] if "regex" in item}
@@ -65,7 +66,7 @@ def test_the_nlu_regexes_are_the_core_shapes():
 
 
 def test_the_nlu_model_lookup_lists_the_knowledge_models():
-    data = yaml.safe_load((PROJECT_ROOT / "bot" / "data" / "nlu" / "entities.yml").read_text("utf-8"))
+    data = yaml.safe_load(ENTITIES.read_text("utf-8"))
     lookup = next(item for item in data["nlu"] if item.get("lookup") == "equipment_model")
     listed = {line.removeprefix("- ").strip() for line in lookup["examples"].splitlines()
               if line.strip()}

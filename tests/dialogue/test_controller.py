@@ -10,11 +10,11 @@ from bot.dialogue.controller import Controller
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.messages import say
 from bot.dialogue.simulate import answer_message
+from db.tickets import Ticket
 from rules.scoring import FamilyModel
 from rules.simulate import Operator, fault_error_code
 from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
 from tickets.database import reading
-from tickets.tables import Ticket
 
 PUMP = "P050-2019-00988"  # CUST-002, standard contract (P1 response 4 h, P3 24 h), Greece
 

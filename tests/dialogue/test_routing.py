@@ -12,6 +12,7 @@ from bot.dialogue.controller import Controller
 from bot.dialogue.messages import say
 from bot.triage.safety import SafetyThresholds
 from bot.triage.triage import Thresholds, Triage, default_triage
+from db.tickets import Comment, OutboxEvent, Ticket
 from rules.i18n import Texts
 from tests.conftest import NOW
 from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
@@ -19,7 +20,6 @@ from tickets.database import reading
 from tickets.domain import NewTicket
 from tickets.spool import ASSISTANT
 from tickets.store import create_ticket
-from tickets.tables import Comment, OutboxEvent, Ticket
 
 PUMP = "P100-2021-00542"  # HCP-100 of CUST-001 (premium 24/7)
 SMOKE = {

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select
 
-from api.settings import Settings
+from core.settings import Settings
+from db.tickets import Ticket
 from launcher.supervisor import StartupError, Supervisor
 from launcher.system import start_system
 from tests.conftest import RASA_BIN, free_port
-from tickets.tables import Ticket
 
 
 @dataclass

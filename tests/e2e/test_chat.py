@@ -8,8 +8,8 @@ import uuid
 import httpx
 import pytest
 
-from bot.components.language import LanguageIdentifier
 from bot.dialogue.messages import say
+from core.language_detection import LanguageIdentifier
 from tests.conftest import response_text
 from tests.e2e.conftest import start
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from db.migrate import upgrade
 from launcher.ports import free_port
 from rules.loader import load_knowledge

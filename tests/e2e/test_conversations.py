@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from api.settings import PROJECT_ROOT
 from bot.dialogue.messages import say
 from bot.dialogue.service import default_service_data
 from bot.dialogue.simulate import answer_message
+from core.settings import PROJECT_ROOT
 from rules.loader import load_knowledge
 from rules.scoring import FamilyModel
 from rules.simulate import Operator

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e

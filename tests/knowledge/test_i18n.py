@@ -7,8 +7,8 @@ import importlib.util
 import pytest
 import yaml
 
-from api.settings import PROJECT_ROOT
-from bot.components.language import LanguageIdentifier
+from core.language_detection import LanguageIdentifier
+from core.settings import PROJECT_ROOT
 
 FAMILIES = ["compressors", "pumps", "chillers"]
 TRANSLATED = ["el", "de", "fr", "es"]

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from launcher.model import MODEL_INPUTS, content_hash
 
 
@@ -26,7 +26,7 @@ def test_hash_is_stable_and_matches_the_project(project_copy):
 
 
 @pytest.mark.parametrize("changed", ["config.yml", "bot/domain.yml", "bot/data/nlu/de.yml",
-                                     "bot/components/language.py"])
+                                     "core/language_detection.py"])
 def test_any_model_input_change_changes_the_hash(project_copy, changed):
     before = content_hash(project_copy)
     with open(project_copy / changed, "a", encoding="utf-8") as handle:

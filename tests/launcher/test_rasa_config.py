@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import yaml
 
-from api.settings import Settings
+from core.settings import Settings
 from launcher.rasa_config import endpoints, write_rasa_config
 from launcher.system import settings_env
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from retrieval.encoder import Encoder, get_encoder
 from retrieval.search import Searcher
 from retrieval.store import BuildReport, build_index

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from api.settings import get_settings
+from core.settings import get_settings
 from retrieval.cli import main
 
 

@@ -8,8 +8,8 @@ import importlib.util
 import pytest
 import yaml
 
-from api.settings import PROJECT_ROOT
 from core.languages import LANGUAGES
+from core.settings import PROJECT_ROOT
 from retrieval.ingest import ingest_file
 
 CORPUS = PROJECT_ROOT / "docs_corpus"

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from retrieval.encoder import Encoder
 from retrieval.search import Searcher
 from retrieval.store import build_index

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from retrieval.errors import KnowledgeDataError
 from retrieval.search import Searcher
 from retrieval.store import load_index

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from rules.diagnosis import Diagnoser
 from rules.knowledge import KnowledgeBase
 from rules.loader import load_knowledge

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from api.settings import PROJECT_ROOT
 from core.languages import LANGUAGES
+from core.settings import PROJECT_ROOT
 from rules.engine import CRITICAL_SALIENCE, FamilyEngine, generate_rules
 from rules.i18n import Texts
 

@@ -83,7 +83,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture()
 def api_settings(db_url: str, tmp_path: Path):
-    from api.settings import Settings
+    from core.settings import Settings
 
     return Settings(database_url=db_url, data_dir=tmp_path, index_dir=tmp_path / "index",
                     tickets_worker_interval_s=0, tickets_max_body_bytes=64 * 1024)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from api import credentials
 from api.deps import get_settings, ticket_engine
 from api.main import create_app
-from api.settings import Settings
+from core.settings import Settings
 from db.migrate import upgrade
 from tickets import store
 from tickets.catalog import default_catalog

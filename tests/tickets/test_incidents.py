@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from db.tickets import Comment, OutboxEvent
 from tickets import incidents, store
 from tickets.catalog import default_catalog
 from tickets.database import reading
 from tickets.domain import Actor, NewTicket
 from tickets.errors import UnknownReferenceError
-from tickets.tables import Comment, OutboxEvent
 
 CATALOG = default_catalog()
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

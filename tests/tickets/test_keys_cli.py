@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from api import credentials
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tickets.database import create_store_engine
 
 

@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from db.tickets import OutboxEvent
 from tests.conftest import free_port
 from tests.tickets.receiver import Receiver
 from tests.tickets.test_store import create
 from tickets.database import reading
 from tickets.outbox import DeliveryPolicy, deliver_due, pending_count, sign
-from tickets.tables import OutboxEvent
 
 
 class Clock:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from db.tickets import OutboxEvent, Ticket
 from tickets import conversations, store
 from tickets.catalog import default_catalog
 from tickets.database import reading
@@ -19,7 +20,6 @@ from tickets.errors import (
     TicketNotFoundError,
 )
 from tickets.outbox import scan_breaches
-from tickets.tables import OutboxEvent, Ticket
 
 CATALOG = default_catalog()
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Tickets (ticket service): tickets, comments, the notification outbox and API keys.
 
-Datetimes are stored as naive UTC on every backend (tickets.tables.UTCDateTime).
+Datetimes are stored as naive UTC on every backend (db.tickets.UTCDateTime).
 
 The first revision of the "tickets" branch, which starts from the base revision.
 
