@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 
 from api import credentials
-from api.deps import get_ticket_engine
+from api.deps import get_engine
 from tickets.domain import Actor
 
 bearer = HTTPBearer(auto_error=False, description="an API key from `python -m api.keys create`")
@@ -20,7 +20,7 @@ UNAUTHORIZED = "missing or invalid credentials"
 
 async def current_actor(
     auth: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    engine: Annotated[Engine, Depends(get_ticket_engine)],
+    engine: Annotated[Engine, Depends(get_engine)],
 ) -> Actor:
     """The caller behind `Authorization: Bearer <key>`; 401 without a valid key."""
     if auth is None or auth.scheme.lower() != "bearer" or not auth.credentials:

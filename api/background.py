@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.deps import ticket_engine
+from api.deps import engine_for
 from api.warmup import start_warm_up
 from core.settings import Settings, get_settings
 from tickets import spool
@@ -34,7 +34,7 @@ def _now() -> datetime:
 def run_once(settings: Settings, client: httpx.Client) -> tuple[int, int]:
     """One pass: file escalations spooled while the store was down, enqueue new SLA
     breaches, then deliver what is due; (delivered, failed)."""
-    engine = ticket_engine(settings)
+    engine = engine_for(settings)
     filed = spool.drain(settings.escalation_spool_dir, engine=engine,
                         catalog=default_catalog(), now=_now())
     if filed:

@@ -22,17 +22,8 @@ from rules.questioning import Policy
 from tickets.catalog import Catalog, default_catalog
 from tickets.database import create_store_engine
 
-__all__ = ["get_settings", "get_engine", "engine_for", "get_action_executor",
-           "ticket_engine", "get_ticket_engine", "get_catalog", "get_now"]
-
-
-def engine_for(settings: Settings) -> Engine:
-    """The project database's engine (tickets, diagnostic sessions, health): one per URL."""
-    return ticket_engine(settings)
-
-
-def get_engine(settings: Annotated[Settings, Depends(get_settings)]) -> Engine:
-    return engine_for(settings)
+__all__ = ["get_settings", "get_engine", "engine_for", "EngineDep", "get_action_executor",
+           "get_catalog", "get_now"]
 
 
 @lru_cache(maxsize=1)
@@ -43,21 +34,26 @@ def get_action_executor() -> ActionExecutor:
 
 
 @lru_cache(maxsize=4)
-def _ticket_engine_for_url(url: str) -> Engine:
+def _engine_for_url(url: str) -> Engine:
     return create_store_engine(url)
 
 
-def ticket_engine(settings: Settings) -> Engine:
-    """The ticket store's engine (SQLite tuned for concurrent writers; see tickets.database)."""
+def engine_for(settings: Settings) -> Engine:
+    """The project database's engine (tickets, diagnostic sessions, health), one per URL
+    (SQLite tuned for concurrent writers; see tickets.database)."""
     sqlite_path = settings.sqlite_path(settings.database_url)
     if sqlite_path is not None:
         with contextlib.suppress(OSError):
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    return _ticket_engine_for_url(settings.resolved_db_url(settings.database_url))
+    return _engine_for_url(settings.resolved_db_url(settings.database_url))
 
 
-def get_ticket_engine(settings: Annotated[Settings, Depends(get_settings)]) -> Engine:
-    return ticket_engine(settings)
+def get_engine(settings: Annotated[Settings, Depends(get_settings)]) -> Engine:
+    return engine_for(settings)
+
+
+# The one engine dependency of every router.
+EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 def get_catalog() -> Catalog:
@@ -70,7 +66,7 @@ def get_now() -> datetime:
     return datetime.now(UTC)
 
 
-# --- search (issue 3) ----------------------------------------------------------------------
+# --- search -------------------------------------------------------------------------------
 @lru_cache(maxsize=2)
 def _searcher(index_dir: str, model: str, built: int,
               dense_languages: tuple[str, ...] | None) -> Searcher:
@@ -104,7 +100,7 @@ def get_searcher_provider(
     return partial(searcher_for, settings)
 
 
-# --- diagnosis (issue 4) -------------------------------------------------------------------
+# --- diagnosis ----------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def _diagnoser(knowledge_dir: str, policy: Policy) -> Diagnoser:
     return Diagnoser(load_knowledge(Path(knowledge_dir)), policy)

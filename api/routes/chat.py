@@ -22,9 +22,8 @@ import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
-from sqlalchemy.engine import Engine
 
-from api.deps import get_settings, get_ticket_engine
+from api.deps import EngineDep, get_settings
 from api.routes.console import SECURITY_HEADERS
 from api.ticket_http import TicketRoute
 from core.settings import Settings
@@ -48,7 +47,6 @@ page_router = APIRouter(tags=["web chat"])
 # TicketRoute: request bodies over the configured limit get 413 before they are read, and an
 # unreachable ticket database is a 503 rather than a stack trace.
 api_router = APIRouter(prefix="/chat/api", tags=["web chat"], route_class=TicketRoute)
-EngineDep = Annotated[Engine, Depends(get_ticket_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -9,16 +9,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.engine import Engine
 
 from api.auth import ServiceOrStaff
-from api.deps import get_now, get_ticket_engine
+from api.deps import EngineDep, get_now
 from api.ticket_http import TicketRoute
 from api.ticket_schemas import CommentPublic, CustomerMessage, HandoffPublic
 from tickets import conversations
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["hand-off"], route_class=TicketRoute)
-EngineDep = Annotated[Engine, Depends(get_ticket_engine)]
 
 
 @router.get("/{conversation_id}/handoff", response_model=HandoffPublic,

@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
-from sqlalchemy.engine import Engine
 
 from api.auth import AnyActor, Staff
-from api.deps import get_catalog, get_now, get_ticket_engine
+from api.deps import EngineDep, get_catalog, get_now
 from api.ticket_http import TicketRoute, etag, parse_if_match, to_public
 from api.ticket_schemas import (
     AssignRequest,
@@ -30,7 +29,6 @@ from tickets.catalog import Catalog
 from tickets.domain import NewTicket
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], route_class=TicketRoute)
-EngineDep = Annotated[Engine, Depends(get_ticket_engine)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 Now = Annotated[datetime, Depends(get_now)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,

@@ -93,9 +93,9 @@ def api_settings(db_url: str, tmp_path: Path):
 def keys(api_settings) -> dict[str, str]:
     """One API key per role (and a second customer), minted in the test's database."""
     from api import credentials
-    from api.deps import ticket_engine
+    from api.deps import engine_for
 
-    engine = ticket_engine(api_settings)
+    engine = engine_for(api_settings)
     minted = {}
     for label, role, customer in [("admin", "admin", None), ("engineer", "engineer", None),
                                   ("assistant", "assistant", None),

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api import credentials
-from api.deps import get_settings, ticket_engine
+from api.deps import engine_for, get_settings
 from api.main import create_app
 from core.settings import Settings
 from db.migrate import upgrade
@@ -32,14 +32,14 @@ def fuzz_key(tmp_path) -> tuple[Settings, str]:
     upgrade(url)
     config = Settings(database_url=url, data_dir=tmp_path, tickets_worker_interval_s=0,
                       tickets_max_body_bytes=64 * 1024)
-    key, _ = credentials.create_key(ticket_engine(config), role="admin", name="fuzzer")
+    key, _ = credentials.create_key(engine_for(config), role="admin", name="fuzzer")
     # a ticket for the operations that name one to find something now and then
     return config, key
 
 
 def seed_ticket(config: Settings) -> str:
     ticket, _ = store.create_ticket(
-        ticket_engine(config), actor=Actor(name="seed", role="assistant"),
+        engine_for(config), actor=Actor(name="seed", role="assistant"),
         catalog=default_catalog(), now=datetime.now(UTC),
         new=NewTicket(customer_id="CUST-001", subject="seed", description="seed",
                       type="incident", conversation_id="conv-fuzz"))
