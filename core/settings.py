@@ -74,11 +74,6 @@ class Settings(BaseSettings):
             return None
         return tuple(part.strip() for part in value.split(",") if part.strip())
 
-    @field_validator("docs_dir", "glossary_path")
-    @classmethod
-    def _absolute_retrieval_paths(cls, value: Path) -> Path:
-        value = value.expanduser()
-        return value if value.is_absolute() else PROJECT_ROOT / value
     # --- end retrieval ---------------------------------------------------------------------
 
     # start-up
@@ -110,11 +105,6 @@ class Settings(BaseSettings):
     # Questions expected to tell less than this (bits) are not asked.
     diagnosis_min_gain_bits: float = Field(0.02, ge=0)
 
-    @field_validator("knowledge_dir")
-    @classmethod
-    def _absolute_knowledge_dir(cls, value: Path) -> Path:
-        value = value.expanduser()
-        return value if value.is_absolute() else PROJECT_ROOT / value
     # --- end diagnosis ---------------------------------------------------------------------
 
     # --- escalation policy (bot/dialogue/escalation.py) --------------------------------------
@@ -127,9 +117,11 @@ class Settings(BaseSettings):
     # A diagnosis concluded with less confidence than this goes to an engineer.
     escalation_diagnosis_min_confidence: float = Field(0.6, ge=0, le=1)
 
-    @field_validator("data_dir", "models_dir", "index_dir")
+    @field_validator("data_dir", "models_dir", "index_dir", "docs_dir", "glossary_path",
+                     "knowledge_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
+        """Relative paths are the project's (a setting works from any working directory)."""
         value = value.expanduser()
         return value if value.is_absolute() else PROJECT_ROOT / value
 
