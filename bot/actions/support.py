@@ -62,12 +62,17 @@ def _handoff(turn: Turn, cursor: int) -> tuple[bool, list[Any]]:
 
 
 class SupportAction(Action, abc.ABC):
-    """One bot action; the subclasses only name it (abstract, so rasa-sdk skips this one)."""
+    """One bot action; the subclasses below only name it (abstract until they do, so rasa-sdk
+    skips this one). The dialogue controller does the work (bot/dialogue/controller.py)."""
 
-    action_name = ""
+    intents = ""
 
+    @property
     @abc.abstractmethod
-    def name(self) -> str: ...
+    def action_name(self) -> str: ...
+
+    def name(self) -> str:
+        return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
@@ -105,21 +110,75 @@ def emit(outcome: Outcome, dispatcher: CollectingDispatcher) -> list[dict[str, A
     return [SlotSet(name, value) for name, value in outcome.slots.items()]
 
 
-ACTIONS = {
-    "action_greet": "greet", "action_goodbye": "goodbye", "action_thank": "thank",
-    "action_out_of_scope": "out_of_scope", "action_handle_fallback": "nlu_fallback",
-    "action_message_too_long": "message_too_long", "action_identify_asset": "identify_asset",
-    "action_start_diagnosis": "report_problem, report_error_code",
-    "action_handle_answer": "affirm, deny, dont_know, provide_reading",
-    "action_answer_manual": "ask_how_to", "action_answer_maintenance": "ask_maintenance",
-    "action_answer_spare_part": "ask_spare_part", "action_answer_contract": "ask_contract",
-    "action_book_visit": "book_service_visit", "action_ticket_status": "ticket_status",
-    "action_talk_to_human": "talk_to_human", "action_urgent_safety": "urgent_safety",
-}  # action -> the intents that lead to it (bot/data/rules.yml)
+# The bot's actions, one class each (rasa-sdk's executor registers every Action subclass of
+# the package); `intents`: the intents whose rules lead to it (bot/data/rules.yml).
 
-# rasa-sdk's executor registers every Action subclass it finds in the package.
-for _name in ACTIONS:
-    globals()["Action" + "".join(p.title() for p in _name.split("_")[1:])] = type(
-        "Action" + "".join(p.title() for p in _name.split("_")[1:]), (SupportAction,),
-        {"action_name": _name, "__module__": __name__,
-         "name": lambda self: self.action_name})
+class ActionGreet(SupportAction):
+    action_name, intents = "action_greet", "greet"
+
+
+class ActionGoodbye(SupportAction):
+    action_name, intents = "action_goodbye", "goodbye"
+
+
+class ActionThank(SupportAction):
+    action_name, intents = "action_thank", "thank"
+
+
+class ActionOutOfScope(SupportAction):
+    action_name, intents = "action_out_of_scope", "out_of_scope"
+
+
+class ActionHandleFallback(SupportAction):
+    action_name, intents = "action_handle_fallback", "nlu_fallback"
+
+
+class ActionMessageTooLong(SupportAction):
+    action_name, intents = "action_message_too_long", "message_too_long"
+
+
+class ActionIdentifyAsset(SupportAction):
+    action_name, intents = "action_identify_asset", "identify_asset"
+
+
+class ActionStartDiagnosis(SupportAction):
+    action_name, intents = "action_start_diagnosis", "report_problem, report_error_code"
+
+
+class ActionHandleAnswer(SupportAction):
+    action_name, intents = "action_handle_answer", "affirm, deny, dont_know, provide_reading"
+
+
+class ActionAnswerManual(SupportAction):
+    action_name, intents = "action_answer_manual", "ask_how_to"
+
+
+class ActionAnswerMaintenance(SupportAction):
+    action_name, intents = "action_answer_maintenance", "ask_maintenance"
+
+
+class ActionAnswerSparePart(SupportAction):
+    action_name, intents = "action_answer_spare_part", "ask_spare_part"
+
+
+class ActionAnswerContract(SupportAction):
+    action_name, intents = "action_answer_contract", "ask_contract"
+
+
+class ActionBookVisit(SupportAction):
+    action_name, intents = "action_book_visit", "book_service_visit"
+
+
+class ActionTicketStatus(SupportAction):
+    action_name, intents = "action_ticket_status", "ticket_status"
+
+
+class ActionTalkToHuman(SupportAction):
+    action_name, intents = "action_talk_to_human", "talk_to_human"
+
+
+class ActionUrgentSafety(SupportAction):
+    action_name, intents = "action_urgent_safety", "urgent_safety"
+
+
+ACTIONS = {cls.action_name: cls.intents for cls in SupportAction.__subclasses__()}
