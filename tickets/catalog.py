@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from core.settings import get_settings
 from tickets.errors import ServiceDataError, UnknownReferenceError
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
@@ -363,5 +364,6 @@ def load_catalog(knowledge_dir: Path = KNOWLEDGE_DIR,
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """The repository's service data, loaded once per process."""
-    return load_catalog()
+    """The configured knowledge pack's service data (ASSISTANT_KNOWLEDGE_DIR, as for the expert
+    system), loaded once per process."""
+    return load_catalog(get_settings().knowledge_dir)

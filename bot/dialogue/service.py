@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from core.settings import get_settings
 from tickets.catalog import Catalog, Customer, default_catalog
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
@@ -148,4 +149,5 @@ def load_service_data(knowledge_dir: Path = KNOWLEDGE_DIR,
 
 @lru_cache(maxsize=1)
 def default_service_data() -> ServiceData:
-    return load_service_data()
+    """The configured knowledge pack's (ASSISTANT_KNOWLEDGE_DIR, as for the expert system)."""
+    return load_service_data(get_settings().knowledge_dir)
