@@ -95,7 +95,8 @@ class Settings(BaseSettings):
     # --------------------------------------------------------------------------------------
 
     # --- diagnosis ------------------------------------------------------------------------
-    # The knowledge pack the expert system loads at start-up (a broken file stops the start).
+    # The knowledge pack (expert system, ticket catalogue, service data; a broken file stops the
+    # start).
     knowledge_dir: Path = Path("knowledge")
     # A fault is concluded when its confidence reaches this; when no question helps any more
     # it is still concluded from `diagnosis_accept_floor` on, else the case is escalated.
