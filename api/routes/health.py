@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Response
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.engine import Engine
 
-from api import health
 from api.deps import get_action_executor, get_engine, get_settings
+from api.health_checks import OK, check_database, check_index, check_rasa
 from core.settings import Settings
 
 router = APIRouter(tags=["health"])
@@ -25,10 +25,10 @@ async def healthz(
     executor: Annotated[ActionExecutor, Depends(get_action_executor)],
 ) -> dict[str, Any]:
     async with httpx.AsyncClient() as client:
-        rasa = await health.check_rasa(client, settings.rasa_base_url, settings.rasa_auth_token)
-    database = await asyncio.to_thread(health.check_database, engine)
-    index = health.check_index(settings.index_dir, settings.embedding_model)
-    actions = {"status": health.OK, "count": len(executor.actions)}
+        rasa = await check_rasa(client, settings.rasa_base_url, settings.rasa_auth_token)
+    database = await asyncio.to_thread(check_database, engine)
+    index = check_index(settings.index_dir, settings.embedding_model)
+    actions = {"status": OK, "count": len(executor.actions)}
 
     checks: dict[str, dict[str, Any]] = {
         "database": {**database, "required": True},
@@ -36,8 +36,8 @@ async def healthz(
         "index": {**index, "required": settings.index_required},
         "actions": {**actions, "required": True},
     }
-    required_down = [n for n, c in checks.items() if c["required"] and c["status"] != health.OK]
-    optional_down = [n for n, c in checks.items() if not c["required"] and c["status"] != health.OK]
+    required_down = [n for n, c in checks.items() if c["required"] and c["status"] != OK]
+    optional_down = [n for n, c in checks.items() if not c["required"] and c["status"] != OK]
     if required_down:
         response.status_code = 503
         status = "down"

