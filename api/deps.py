@@ -1,12 +1,10 @@
-"""Factories for shared resources (cached, created on first use, replaceable in tests)."""
+"""FastAPI dependencies over the shared resources (runtime/resources.py), replaceable in tests."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends
@@ -14,16 +12,14 @@ from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.engine import Engine
 
 from core.settings import Settings, get_settings
-from retrieval.errors import IndexNotBuiltError
 from retrieval.search import Searcher
 from rules.diagnosis import Diagnoser
-from rules.loader import load_knowledge
-from rules.questioning import Policy
+from runtime.resources import diagnoser_for, engine_for, searcher_for
 from tickets.catalog import Catalog, default_catalog
-from tickets.database import create_store_engine
 
 __all__ = ["get_settings", "get_engine", "engine_for", "EngineDep", "get_action_executor",
-           "get_catalog", "get_now"]
+           "get_catalog", "get_now", "searcher_for", "get_searcher_provider", "diagnoser_for",
+           "get_diagnoser"]
 
 
 @lru_cache(maxsize=1)
@@ -31,21 +27,6 @@ def get_action_executor() -> ActionExecutor:
     executor = ActionExecutor()
     executor.register_package("bot.actions")
     return executor
-
-
-@lru_cache(maxsize=4)
-def _engine_for_url(url: str) -> Engine:
-    return create_store_engine(url)
-
-
-def engine_for(settings: Settings) -> Engine:
-    """The project database's engine (tickets, diagnostic sessions, health), one per URL
-    (SQLite tuned for concurrent writers; see tickets.database)."""
-    sqlite_path = settings.sqlite_path(settings.database_url)
-    if sqlite_path is not None:
-        with contextlib.suppress(OSError):
-            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    return _engine_for_url(settings.resolved_db_url(settings.database_url))
 
 
 def get_engine(settings: Annotated[Settings, Depends(get_settings)]) -> Engine:
@@ -67,31 +48,6 @@ def get_now() -> datetime:
 
 
 # --- search -------------------------------------------------------------------------------
-@lru_cache(maxsize=2)
-def _searcher(index_dir: str, model: str, built: int,
-              dense_languages: tuple[str, ...] | None) -> Searcher:
-    # `built` (meta.json's mtime) is part of the key: a rebuilt index is picked up on the
-    # next request, without a restart. The model loads on first use, not at import.
-    from retrieval.encoder import get_encoder
-    from retrieval.store import check_compatible, read_meta
-
-    folder = Path(index_dir)
-    check_compatible(read_meta(folder), folder, model)  # before loading a model for nothing
-    return Searcher.open(folder, get_encoder(model), dense_languages=dense_languages)
-
-
-def searcher_for(settings: Settings) -> Searcher:
-    """The loaded index of the settings' folder and model; raises IndexNotBuiltError or
-    IndexMismatchError."""
-    meta = settings.index_dir / "meta.json"
-    try:
-        built = meta.stat().st_mtime_ns
-    except OSError as exc:
-        raise IndexNotBuiltError(str(settings.index_dir)) from exc
-    return _searcher(str(settings.index_dir), settings.embedding_model, built,
-                     settings.dense_languages)
-
-
 def get_searcher_provider(
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> Callable[[], Searcher]:
@@ -101,20 +57,5 @@ def get_searcher_provider(
 
 
 # --- diagnosis ----------------------------------------------------------------------------
-@lru_cache(maxsize=4)
-def _diagnoser(knowledge_dir: str, policy: Policy) -> Diagnoser:
-    return Diagnoser(load_knowledge(Path(knowledge_dir)), policy)
-
-
-def diagnoser_for(settings: Settings) -> Diagnoser:
-    """The expert system on the settings' knowledge pack, loaded and validated once; raises
-    KnowledgeError naming the file and entry of a broken pack."""
-    policy = Policy(threshold=settings.diagnosis_threshold,
-                    accept_floor=settings.diagnosis_accept_floor,
-                    max_questions=settings.diagnosis_max_questions,
-                    min_gain=settings.diagnosis_min_gain_bits)
-    return _diagnoser(str(settings.knowledge_dir), policy)
-
-
 def get_diagnoser(settings: Annotated[Settings, Depends(get_settings)]) -> Diagnoser:
     return diagnoser_for(settings)

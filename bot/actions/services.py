@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from functools import lru_cache, partial
 
-from api.deps import diagnoser_for, engine_for, searcher_for
 from bot.dialogue.controller import Controller, Services
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.service import default_service_data
 from core.settings import Settings, get_settings
+from runtime.resources import diagnoser_for, engine_for, searcher_for
 from tickets.catalog import default_catalog
 
 
