@@ -15,12 +15,12 @@ from typing import Any
 import yaml
 
 from core.languages import LANGUAGES
+from rules.errors import KnowledgeError
 from rules.knowledge import CriticalCondition, ErrorCode, Family, Fault, KnowledgeBase, Observation
 
 
 def load_catalogues(root: Path, families: dict[str, Family]) -> dict[str, dict[str, dict]]:
     """language -> family id -> catalogue; a missing file is no error (English is used)."""
-    from rules.loader import KnowledgeError
 
     out: dict[str, dict[str, dict]] = {}
     for lang in LANGUAGES:
@@ -42,7 +42,6 @@ def load_catalogues(root: Path, families: dict[str, Family]) -> dict[str, dict[s
 
 def load_texts(root: Path) -> dict[str, dict[str, str]]:
     """The engine's own sentences; every language must have every English key."""
-    from rules.loader import KnowledgeError
 
     texts: dict[str, dict[str, str]] = {}
     for lang in LANGUAGES:

@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 from core.languages import LANGUAGES
+from rules.errors import KnowledgeError
+from rules.i18n import load_catalogues, load_texts
 from rules.knowledge import (
     OPERATORS,
     PRIORITIES,
@@ -32,20 +34,13 @@ from rules.knowledge import (
     Value,
     build_cells,
 )
+from rules.symptoms import load_symptoms
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RULES_DATA = Path(__file__).resolve().parent / "data"
 _CONDITION = re.compile(r"^\s*(==|!=|>=|<=|>|<|in)\s*(.+?)\s*$")
 _CLAUSE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*([^\s,()]+)\s*(\(.*\))?\s*$")
 _CODE_ACTIVE = re.compile(r"^\s*([A-Z]{1,3}\d{2,4})\s+(active|shown|displayed)\s*$")
-
-
-class KnowledgeError(Exception):
-    """A knowledge file breaks its schema or a cross-reference."""
-
-    def __init__(self, file: str, entry: str, problem: str) -> None:
-        super().__init__(f"{file}: {entry}: {problem}")
-        self.file, self.entry, self.problem = file, entry, problem
 
 
 def _read_yaml(path: Path, name: str) -> Any:
@@ -328,9 +323,6 @@ def _family_files(root: Path) -> list[Path]:
 
 def load_knowledge(root: Path, rules_data: Path = RULES_DATA) -> KnowledgeBase:
     """Load the pack at `root` (the repository's knowledge/ folder) and the rules-side data."""
-    from rules.i18n import load_catalogues, load_texts
-    from rules.symptoms import load_symptoms
-
     severity_priority = _severity_priorities(root)
     extra = _extra_clauses(rules_data)
     families: dict[str, Family] = {}

@@ -20,6 +20,7 @@ import yaml
 
 from core.languages import LANGUAGES
 from core.text import strip_accents
+from rules.errors import KnowledgeError
 from rules.knowledge import Family, KnowledgeBase, Symptom, SymptomEffect, Value
 
 _STEMMERS = {"en": "english", "el": "greek", "de": "german", "fr": "french", "es": "spanish"}
@@ -109,7 +110,6 @@ def _match_glossary(by_language: dict[str, tuple[str, ...]], family: Family,
 
 def load_symptoms(path: Path, families: dict[str, Family]) -> tuple[Symptom, ...]:
     """Read and check rules/data/symptoms.yml against the loaded families."""
-    from rules.loader import KnowledgeError
 
     name = f"rules/data/{path.name}"
     try:
