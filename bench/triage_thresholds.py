@@ -2,11 +2,13 @@
 
 Trains the triage classifiers as the assistant does (bot/triage), scores every message of the
 validation sets (bench/data/blind/<date>/validation*_<lang>.yml, every round's unless --date
-names some), counts a reading over a critical limit as danger as the assistant does
+names some) and of the study sets (evaluation sets after their one reported run; not with
+--no-study), counts a reading over a critical limit as danger as the assistant does
 (rules/readings.py), sweeps the thresholds and picks:
 
 - safety `now` (the safety instruction first): the lowest threshold at which routine messages
-  get it in at most --max-routine-now of cases and no out-of-domain request does;
+  get it in at most --max-routine-now of cases (--max-routine-now-language in any language)
+  and at most --max-ood-now of out-of-domain requests;
 - safety `sure` (a P1 ticket at once; between `now` and `sure` the instruction is followed by a
   question and the ticket waits for "yes"): the same with --max-routine-p1;
 - safety `possible`: the highest threshold at which at least --min-emergencies-asked of the
@@ -20,12 +22,13 @@ names some), counts a reading over a critical limit as danger as the assistant d
 Prints the sweep and the choice per language, writes bench/out/triage_thresholds.md, and with
 --write stores the choice in bot/triage/thresholds.yml.
 
-    .venv/bin/python -m bench.triage_thresholds [--write]
+    .venv/bin/python -m bench.triage_thresholds [--write | --current] [--date D]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +38,7 @@ from bench.blind_eval import BLIND, OUT, load_set
 from bot.dialogue.extract import mentions
 from bot.triage.corpus import SMALL_TALK, examples
 from bot.triage.safety import SafetyThresholds
-from bot.triage.triage import THRESHOLDS, Thresholds, Triage, train_triage
+from bot.triage.triage import FOREIGN_DANGER, THRESHOLDS, Thresholds, Triage, train_triage
 from core.languages import LANGUAGES
 from rules.knowledge import KnowledgeBase
 from rules.loader import load_knowledge
@@ -58,13 +61,44 @@ def score(triage: Triage, sets: dict[str, dict[str, list]]) -> dict[tuple[str, s
             texts = [i if isinstance(i, str) else i["text"] for i in items]
             intents = [None if isinstance(i, str) else i.get("intent") for i in items]
             known = np.array([bool(reader.hazards(t, lang, _family(kb, t)).now) for t in texts])
+            ood = np.array(triage.scope.probability(texts))
+            # As the triage does: no danger heard in what is clearly not ours (no id either).
+            foreign = (ood >= FOREIGN_DANGER) & ~np.array([_has_id(t) for t in texts])
+            danger = np.where(foreign, 0.0, np.array(triage.safety.probability(texts)))
             scores[(lang, cat)] = {
-                "danger": np.where(known, 1.0, np.array(triage.safety.probability(texts))),
-                "ood": np.array(triage.scope.probability(texts)),
+                "danger": np.where(known, 1.0, danger),
+                "ood": ood,
                 "bare": np.array([triage.vocabulary.hits(t) == 0 for t in texts]),
                 "small_talk": np.array([i in SMALL_TALK for i in intents]),
             }
     return scores
+
+
+STUDY_CATEGORIES = ("routine_alarming", "emergencies", "out_of_domain", "in_domain")
+
+
+def study_sets(sets: dict[str, dict[str, list]]) -> list[str]:
+    """Adds the messages of the study sets to `sets`: evaluation sets after their one reported
+    run (bench/out/blind_eval_<set>_study*.jsonl, the newest file per set), which are never
+    reported again and so serve as validation data, four times the size of the validation sets
+    alone. Returns the sets' names."""
+    newest: dict[str, Path] = {}
+    for path in sorted(OUT.glob("blind_eval_*_study*.jsonl")):
+        newest[path.name.removeprefix("blind_eval_").split("_")[0]] = path
+    for path in newest.values():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["category"] not in STUDY_CATEGORIES:
+                continue
+            item = ({"text": row["text"], "intent": row["expected"]}
+                    if row["category"] == "in_domain" else row["text"])
+            sets.setdefault(row["language"], {}).setdefault(row["category"], []).append(item)
+    return sorted(newest)
+
+
+def _has_id(text: str) -> bool:
+    found = mentions(text)
+    return bool(found.serial or found.model or found.error_code or found.part_number)
 
 
 def _family(kb: KnowledgeBase, text: str) -> str | None:
@@ -80,12 +114,22 @@ def _pool(scores: dict, cat: str, key: str, lang: str | None = None) -> np.ndarr
 
 
 def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
+    """The rules hold over all languages and, with a little more room, in each language: the
+    targets are per language, and a threshold that fits the pool can still fail one language."""
+    langs = sorted({lg for lg, _ in scores})
     routine = _pool(scores, "routine_alarming", "danger")
+    by_lang = [_pool(scores, "routine_alarming", "danger", lg) for lg in langs]
     ood_danger = _pool(scores, "out_of_domain", "danger")
-    now = next(t for t in GRID if (routine >= t).mean() <= args.max_routine_now
-               and (ood_danger >= t).mean() == 0)
-    sure = next((t for t in GRID if t >= now and (routine >= t).mean() <= args.max_routine_p1
-                 and (ood_danger >= t).mean() == 0), 1.0)
+
+    def routine_rate_ok(t: float, overall: float, per_language: float) -> bool:
+        return ((routine >= t).mean() <= overall and
+                (ood_danger >= t).mean() <= args.max_ood_now
+                and all((r >= t).mean() <= per_language for r in by_lang if len(r)))
+
+    now = next(t for t in GRID if routine_rate_ok(t, args.max_routine_now,
+                                                  args.max_routine_now_language))
+    sure = next((t for t in GRID if t >= now and routine_rate_ok(
+        t, args.max_routine_p1, args.max_routine_p1_language)), 1.0)
     # The question costs every customer it interrupts a click: asked as rarely as possible
     # while (nearly) every emergency still gets the instruction or the question.
     emergencies = _pool(scores, "emergencies", "danger")
@@ -94,11 +138,14 @@ def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
     possible = max(possible, next(t for t in GRID if t <= now and (
         (routine >= t) & (routine < now)).mean() <= args.max_routine_check))
     in_domain = _called_ood_inputs(scores, None)
+    in_domain_by_lang = [_called_ood_inputs(scores, lg) for lg in langs]
     ood_p, ood_bare = _pool(scores, "out_of_domain", "ood"), _pool(scores, "out_of_domain", "bare")
     best = None
     for high in GRID:
         for low in (t for t in GRID if t <= high):
-            if _called(in_domain, high, low).mean() > args.max_in_domain_ood:
+            if _called(in_domain, high, low).mean() > args.max_in_domain_ood or any(
+                    _called(x, high, low).mean() > args.max_in_domain_ood_language
+                    for x in in_domain_by_lang if len(x[0])):
                 continue
             caught = _called((ood_p, ood_bare), high, low).mean()
             key = (caught, high, low)  # most caught; then the most cautious limits
@@ -158,11 +205,24 @@ def main(argv: list[str] | None = None) -> None:
                         help="routine messages given the safety instruction")
     parser.add_argument("--max-routine-p1", type=float, default=0.005,
                         help="routine messages given a P1 ticket without a question")
+    parser.add_argument("--max-routine-now-language", type=float, default=0.03,
+                        help="the same in any one language")
+    parser.add_argument("--max-routine-p1-language", type=float, default=0.01,
+                        help="the same in any one language")
+    parser.add_argument("--max-ood-now", type=float, default=0.001,
+                        help="out-of-domain requests given the safety instruction (the target "
+                             "is none; one in a thousand allows for a stray one in thousands)")
     parser.add_argument("--max-routine-check", type=float, default=0.10)
-    parser.add_argument("--max-in-domain-ood", type=float, default=0.02)
+    parser.add_argument("--max-in-domain-ood", type=float, default=0.01)
+    parser.add_argument("--max-in-domain-ood-language", type=float, default=0.02,
+                        help="the same in any one language")
     parser.add_argument("--min-emergencies-asked", type=float, default=0.99,
                         help="emergencies that get at least the safety question")
+    parser.add_argument("--no-study", action="store_true",
+                        help="the validation sets only, without the study sets")
     parser.add_argument("--write", action="store_true", help="store the choice")
+    parser.add_argument("--current", action="store_true",
+                        help="no choice: the table at the thresholds in use (thresholds.yml)")
     args = parser.parse_args(argv)
     folders = [BLIND / d for d in args.date] if args.date else sorted(
         p for p in BLIND.iterdir() if p.is_dir() and any(p.glob("validation*_*.yml")))
@@ -171,20 +231,29 @@ def main(argv: list[str] | None = None) -> None:
         for lang, cats in load_set(folder, "validation").items():
             for cat, items in cats.items():
                 sets.setdefault(lang, {}).setdefault(cat, []).extend(items)
-    triage = train_triage()
     names = ", ".join(f.name for f in folders)
+    if not args.no_study:
+        studied = study_sets(sets)
+        names += f", and the study sets {', '.join(studied)}" if studied else ""
+    triage = train_triage()
     print(f"trained on {len(examples())} examples; scoring the validation sets of {names}")
     scores = score(triage, sets)
-    chosen = choose(scores, args)
+    chosen = Thresholds.load() if args.current else choose(scores, args)
+    if args.current:
+        print(f"at the thresholds in use: {chosen}\n" + table(scores, chosen))
+        return
     text = "\n".join([
         "# Triage thresholds, chosen on the validation set", "",
         f"Sets: the validation sets (`validation*_<lang>.yml`) of {names}. "
-        f"Rules: routine messages given the safety instruction <= {args.max_routine_now:.0%}, "
-        f"a P1 ticket without a question <= {args.max_routine_p1:.1%}, and no out-of-domain "
+        f"Rules: routine messages given the safety instruction <= {args.max_routine_now:.0%} "
+        f"(<= {args.max_routine_now_language:.0%} in any language), "
+        f"a P1 ticket without a question <= {args.max_routine_p1:.1%} "
+        f"(<= {args.max_routine_p1_language:.0%} in any language), and no out-of-domain "
         f"request either; the safety question as rarely as possible while at least "
         f"{args.min_emergencies_asked:.0%} of emergencies get it or the instruction; "
         f"in-domain messages called out of domain <= "
-        f"{args.max_in_domain_ood:.0%}.", "",
+        f"{args.max_in_domain_ood:.0%} (<= {args.max_in_domain_ood_language:.0%} in any "
+        "language).", "",
         f"Chosen: P1 at once >= {chosen.safety.p1}, safety instruction (then a question before "
         f"the P1) >= {chosen.safety.now}, safety check >= {chosen.safety.possible}, "
         f"out of domain >= {chosen.out_of_domain} (>= {chosen.out_of_domain_bare} without a "

@@ -151,6 +151,11 @@ class Controller:
             # pack's critical conditions on what is answered); a danger the triage is sure of
             # still takes the danger path.
             route = Route.FLOW
+        if route is Route.DANGER_LIKELY and not asks_how(turn.text) and \
+                self.service.asks_for_part(turn, found, or_names_one=True):
+            # "Bearing set for P150-2019-00078, radial and thrust": an order of a part that the
+            # classifier is not sure of is an order; a sure danger keeps the danger path.
+            route = Route.FLOW
         if route is Route.DANGER:
             self.dispatch("urgent_safety", turn, found, out)
         elif route is Route.DANGER_LIKELY:

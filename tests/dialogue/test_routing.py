@@ -133,6 +133,20 @@ def test_a_question_beside_a_serial_is_answered(chat):
     assert "seal" in answer["section_id"]
 
 
+@pytest.mark.parametrize(("language", "text", "section"), [
+    ("de", "Wie oft und womit schmiere ich die Lager der HCP-100 nach?", "hcp.maint.mt_hcp_2000h"),
+    ("en", "how often do the bearings of the HCP-50 need regreasing?", "hcp.maint.mt_hcp_2000h"),
+])
+def test_a_question_about_one_task_beside_a_model_gets_the_tasks_section(services, language,
+                                                                          text, section):
+    # NLU unsure, no "how do I": the question names one task of the machine's schedule.
+    chat = Chat(Controller(services), language=language)
+    out = chat.send("action_handle_fallback", "nlu_fallback", text,
+                    ranking=[("nlu_fallback", 0.4), ("identify_asset", 0.3)])
+    assert "asset" in kinds(out)
+    assert custom_of(out, "manual_answer")["section_id"] == section
+
+
 def test_a_bare_serial_asks_what_the_problem_is(chat):
     out = chat.send("action_identify_asset", "identify_asset", PUMP,
                     ranking=[("identify_asset", 0.6), ("ask_how_to", 0.3)])

@@ -138,3 +138,26 @@ def test_once_a_machine_is_known_only_a_clearly_foreign_request_leaves_the_domai
     assert verdict.route is Route.FLOW
     assert triage.route(OUT_OF_DOMAIN["en"], intent="ask_contract",
                         machine_known=True).route is Route.OUT_OF_DOMAIN
+
+
+FOREIGN_ALARM = {  # alarming words about something that is not ours (written for this test)
+    "en": "The fridge in my kitchen at home is buzzing loudly and water is leaking onto the floor",
+    "de": "Mein Kühlschrank zu Hause brummt laut und unten läuft Wasser raus, was soll ich tun?",
+    "fr": "Mon frigo à la maison claque toute la nuit et de l'eau coule sous le bac à légumes",
+    "es": "El frigorífico de mi casa hace un ruido horrible y gotea agua por debajo",
+}
+
+
+@pytest.mark.parametrize("language", sorted(FOREIGN_ALARM))
+def test_alarming_words_about_something_not_ours_are_no_danger(triage, language):
+    verdict = triage.route(FOREIGN_ALARM[language], intent="report_problem")
+    assert verdict.route not in (Route.DANGER, Route.DANGER_LIKELY, Route.SAFETY_CHECK), verdict
+
+
+def test_the_foreign_veto_leaves_ids_and_the_packs_conditions_alone(triage, monkeypatch):
+    text = FOREIGN_ALARM["en"]
+    monkeypatch.setattr(triage.safety, "probability", lambda texts: [0.99] * len(texts))
+    assert triage.route(text).route is Route.OUT_OF_DOMAIN
+    # The same words with a serial, or a reading the pack calls critical: danger.
+    assert triage.route(text, has_id=True).route is Route.DANGER
+    assert triage.route(text, known=Danger.NOW).route is Route.DANGER

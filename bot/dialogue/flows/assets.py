@@ -3,6 +3,8 @@ or answer the question the same message asked."""
 
 from __future__ import annotations
 
+import re
+
 from bot.dialogue.extract import Mentions, mentions, strip_ids
 from bot.dialogue.flows.context import Dispatch, FlowContext
 from bot.dialogue.flows.service_data import ServiceAnswers
@@ -21,6 +23,8 @@ QUESTION_STEPS = {
     "talk_to_human": "talk_to_human",
 }
 QUESTION_MIN_CONFIDENCE = 0.1
+# A question, in the five languages' marks (Greek writes ";" for "?").
+_QUESTION_MARK = re.compile(r"[?¿;\u037e]")
 # Steps a task put aside until the machine is known resumes with (the message that asked).
 RESUMABLE = frozenset({"start_diagnosis", "answer_maintenance", "answer_contract",
                        "book_visit", "ticket_status", "answer_spare_part"})
@@ -68,9 +72,13 @@ class Assets:
             return None
         if asks_how(turn.text) or asks_what_to_do(turn.text):
             return "answer_manual"
-        if self.service.asks_for_part(turn, mentions(turn.text, turn.entities),
-                                      or_names_one=True):
+        found = mentions(turn.text, turn.entities)
+        if self.service.asks_for_part(turn, found, or_names_one=True):
             return "answer_spare_part"
+        if _QUESTION_MARK.search(turn.text) and self.service.names_task(turn, found):
+            # "How often and with what do I grease the bearings of the HCP-50?": a question
+            # about one task of the machine's schedule, which its section answers.
+            return "answer_maintenance"
         for intent, confidence in turn.ranking:
             if intent in ("identify_asset", "nlu_fallback"):
                 continue
