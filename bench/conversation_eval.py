@@ -42,9 +42,9 @@ from tqdm import tqdm
 
 from bench.running import percentile, start_bench_system
 from bot.dialogue.simulate import TYPED, answer_message
+from core.knowledge.loader import load_knowledge
 from core.languages import LANGUAGES
 from core.settings import PROJECT_ROOT
-from rules.loader import load_knowledge
 from rules.scoring import FamilyModel
 from rules.simulate import Operator, fault_error_code, needs_critical_answer
 

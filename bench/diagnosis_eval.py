@@ -30,11 +30,12 @@ from pathlib import Path
 import yaml
 
 from bench.running import percentile
+from core.knowledge.families import load_family
+from core.knowledge.i18n import load_texts
+from core.knowledge.loader import RULES_DATA, load_knowledge
+from core.knowledge.model import KnowledgeBase
 from core.settings import PROJECT_ROOT, Settings
 from rules.diagnosis import Diagnoser
-from rules.i18n import load_texts
-from rules.knowledge import KnowledgeBase
-from rules.loader import RULES_DATA, load_family, load_knowledge
 from rules.questioning import Policy
 from rules.simulate import Operator, fault_error_code, reached
 

@@ -39,9 +39,9 @@ from bot.dialogue.extract import mentions
 from bot.triage.corpus import SMALL_TALK, examples
 from bot.triage.safety import SafetyThresholds
 from bot.triage.triage import FOREIGN_DANGER, THRESHOLDS, Thresholds, Triage, train_triage
+from core.knowledge.loader import load_knowledge
+from core.knowledge.model import KnowledgeBase
 from core.languages import LANGUAGES
-from rules.knowledge import KnowledgeBase
-from rules.loader import load_knowledge
 from rules.readings import HazardReader
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from core.knowledge.loader import knowledge_at
 from retrieval.errors import RetrievalError
 
 
@@ -28,14 +29,13 @@ def _settings() -> Any:
 
 
 def default_symptoms(knowledge_dir: Path) -> Any:
-    """The lay symptom vocabulary of the rules data (rules/data/symptoms.yml) linked to the
-    fault evidence of the knowledge pack; empty when either is missing."""
+    """The lay symptom vocabulary of the knowledge model (rules/data/symptoms.yml linked to the
+    fault evidence of the pack); empty when there is no pack."""
     from retrieval.symptoms import SymptomLexicon
 
-    symptoms_path = Path(__file__).resolve().parent.parent / "rules" / "data" / "symptoms.yml"
-    if not symptoms_path.is_file() or not knowledge_dir.is_dir():
+    if not knowledge_dir.is_dir():
         return SymptomLexicon.empty()
-    return SymptomLexicon.from_files(symptoms_path, knowledge_dir)
+    return SymptomLexicon.from_knowledge(knowledge_at(knowledge_dir))
 
 
 def _build(args: argparse.Namespace, incremental: bool) -> int:

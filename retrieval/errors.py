@@ -44,14 +44,3 @@ class UnknownFilterError(RetrievalError):
         self.field = field
         self.value = value
         self.known = known
-
-
-class KnowledgeDataError(RetrievalError):
-    """A knowledge data file read at build time (symptoms, fault evidence) is malformed; the
-    message names the file, the entry and the problem."""
-
-    def __init__(self, path: str, entry: str, reason: str) -> None:
-        super().__init__(f"{path}: {entry}: {reason}")
-        self.path = path
-        self.entry = entry
-        self.reason = reason

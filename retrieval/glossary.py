@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core.knowledge.glossary import Terms, load_glossary
 from core.languages import LANGUAGES
 from retrieval.analysis import analyzer
 
@@ -48,20 +47,17 @@ class Glossary:
             self._variants[language] = variants
 
     @classmethod
+    def from_terms(cls, terms: Terms) -> Glossary:
+        """From the knowledge model's glossary (term id -> language -> forms, preferred first)."""
+        return cls([{"id": term_id, "terms": {language: list(forms)
+                                              for language, forms in by_language.items()}}
+                    for term_id, by_language in terms.items()])
+
+    @classmethod
     def from_yaml(cls, path: Path) -> Glossary:
-        """Read knowledge/glossary.yml (terms with en/el/de/fr/es and synonyms)."""
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        entries = []
-        for term in data.get("terms") or []:
-            synonyms = term.get("synonyms") or {}
-            variants = {}
-            for language in LANGUAGES:
-                values = [term[language]] if term.get(language) else []
-                values += [s for s in synonyms.get(language, []) if s]
-                if values:
-                    variants[language] = values
-            entries.append({"id": term["id"], "terms": variants})
-        return cls(entries)
+        """Read a glossary file (knowledge/glossary.yml) with the knowledge pack's reader."""
+        terms, _safety = load_glossary(path)
+        return cls.from_terms(terms)
 
     @classmethod
     def empty(cls) -> Glossary:

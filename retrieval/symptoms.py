@@ -13,8 +13,9 @@ Matching keeps negations, which the lexical analysis drops as stop words: every 
 of a language becomes one token, so "fördert nicht" matches "fördert aber kein Wasser" and
 "no water" does not match "water dripping".
 
-Built from the data files at index time and stored in the index folder (`symptoms.json`), so
-search needs neither the rules package nor the knowledge files.
+Built at index time from the knowledge model (`core.knowledge`, which parses the conditions)
+and stored in the index folder (`symptoms.json`), so search needs neither the rules package nor
+the knowledge files.
 """
 
 from __future__ import annotations
@@ -22,16 +23,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-import yaml
 from wordfreq import zipf_frequency
 
+from core.knowledge.model import KnowledgeBase, SymptomEffect
 from core.languages import LANGUAGES
 from core.text import strip_accents
 from retrieval.analysis import analyzer
-from retrieval.errors import KnowledgeDataError
 from retrieval.glossary import occurs
 
 NEG = "<neg>"
@@ -54,8 +52,6 @@ RARE_ZIPF = 4.0
 _OR = {"en": "or", "de": "oder", "fr": "ou", "es": "o", "el": "ή"}
 _ID_LABEL = re.compile(r"^[A-Z]{1,2}\d{3}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_COMPARE = re.compile(r"^(==|!=|>=|<=|>|<)\s*(.+)$")
-_IN = re.compile(r"^in\s*\[(.*)\]$")
 
 
 def symptom_terms(text: str, language: str) -> list[str]:
@@ -111,38 +107,38 @@ class SymptomLexicon:
 
     # -- building ----------------------------------------------------------------------
     @classmethod
-    def from_files(cls, symptoms_path: Path, knowledge_dir: Path) -> SymptomLexicon:
-        """Read the symptom phrasings and the families' fault evidence; a symptom that points
-        to no fault (a hazard only, e.g. fire) is left out."""
-        faults = _fault_evidence(knowledge_dir)
-        data = _read_yaml(symptoms_path)
+    def from_knowledge(cls, knowledge: KnowledgeBase) -> SymptomLexicon:
+        """The knowledge model's symptom phrasings (and its choice labels, see
+        `_choice_symptoms`) with the faults whose evidence they meet; a symptom that points to
+        no fault (a hazard only, e.g. fire) is left out."""
         entries = []
-        for raw in [*(data.get("symptoms") or []), *_choice_symptoms(knowledge_dir)]:
-            if not isinstance(raw, dict) or "id" not in raw:
-                raise KnowledgeDataError(str(symptoms_path), str(raw)[:40],
-                                         "every symptom needs an id")
-            phrases = {lang: [str(p) for p in values or []]
-                       for lang, values in (raw.get("phrases") or {}).items()
-                       if lang in LANGUAGES}
+        symptoms = [(s.id, s.phrases, s.effect) for s in knowledge.symptoms]
+        for symptom_id, phrases, effect in [*symptoms, *_choice_symptoms(knowledge)]:
             weights: dict[str, float] = {}
 
             def add(fault: str, weight: float, weights: dict[str, float] = weights) -> None:
                 weights[fault] = max(weights.get(fault, 0.0), weight)
 
-            for fault in raw.get("faults") or []:
-                add(str(fault), 1.0)
-            for oid, value in (raw.get("sets") or {}).items():
-                for fault, evidence in faults.items():
-                    for obs, condition, weight in evidence:
-                        if obs == oid and satisfies(condition, value):
-                            add(fault, EVIDENCE_WEIGHTS.get(weight, 0.3))
-            for oid in raw.get("hints") or []:
-                for fault, evidence in faults.items():
-                    for obs, _, weight in evidence:
-                        if obs == oid:
-                            add(fault, HINT_FACTOR * EVIDENCE_WEIGHTS.get(weight, 0.3))
-            if weights and phrases:
-                entries.append(SymptomEntry(str(raw["id"]), phrases, weights))
+            for fault_id in effect.faults:
+                add(fault_id, 1.0)
+            for family in knowledge.families.values():
+                for fault in family.faults.values():
+                    for evidence in fault.evidence:
+                        condition = evidence.condition
+                        for oid, value in effect.sets:
+                            if condition.observation == oid and condition.admits(value):
+                                add(fault.id, EVIDENCE_WEIGHTS.get(evidence.weight, 0.3))
+            for oid in effect.hints:
+                for family in knowledge.families.values():
+                    for fault in family.faults.values():
+                        for evidence in fault.evidence:
+                            if evidence.condition.observation == oid:
+                                add(fault.id, HINT_FACTOR
+                                    * EVIDENCE_WEIGHTS.get(evidence.weight, 0.3))
+            written: dict[str, list[str]] = {
+                lang: list(texts) for lang, texts in phrases.items() if lang in LANGUAGES}
+            if weights and written:
+                entries.append(SymptomEntry(symptom_id, written, weights))
         return cls(entries)
 
     # -- persistence -------------------------------------------------------------------
@@ -180,53 +176,22 @@ class SymptomLexicon:
         return result
 
 
-def satisfies(condition: str, value: Any) -> bool:
-    """Whether an observation value meets an evidence condition ("== true", "in [a, b]",
-    "> 105"); a value of another type never does."""
-    condition = str(condition).strip()
-    inside = _IN.match(condition)
-    if inside:
-        options = [o.strip().strip("'\"") for o in inside.group(1).split(",")]
-        return not isinstance(value, bool) and str(value) in options
-    compare = _COMPARE.match(condition)
-    if not compare:
-        return False
-    op, literal = compare.group(1), _literal(compare.group(2).strip())
-    if isinstance(literal, bool) or isinstance(value, bool):
-        if not (isinstance(literal, bool) and isinstance(value, bool)):
-            return False
-        return (value == literal) if op == "==" else (value != literal) if op == "!=" else False
-    if isinstance(literal, float) and isinstance(value, int | float):
-        return {"==": value == literal, "!=": value != literal, ">": value > literal,
-                ">=": value >= literal, "<": value < literal, "<=": value <= literal}[op]
-    if isinstance(literal, str) and isinstance(value, str):
-        return (value == literal) if op == "==" else (value != literal) if op == "!=" else False
-    return False
-
-
-def _literal(text: str) -> bool | float | str:
-    lowered = text.strip("'\"").lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    try:
-        return float(lowered)
-    except ValueError:
-        return text.strip("'\"")
-
-
 def _occurs(word: str, terms: set[str]) -> bool:
     """As in the glossary, but a negation matches only itself."""
     return word in terms if word == NEG else occurs(word, terms)
 
 
-def _choice_symptoms(knowledge_dir: Path) -> list[dict[str, Any]]:
+def _choice_symptoms(knowledge: KnowledgeBase
+                     ) -> list[tuple[str, dict[str, tuple[str, ...]], SymptomEffect]]:
     """The knowledge pack's own words for the answers of its choice questions, in each
     language (knowledge/i18n/<lang>/<family>.yml), as symptoms that give that answer: "the oil
     went milky" is what the diagnosis asks as "oil appearance: milky (emulsified)"."""
     found: dict[tuple[str, str], dict[str, list[str]]] = {}
+    families = sorted(knowledge.families.values(), key=lambda family: f"{family.file}.yml")
     for language in LANGUAGES:
-        for path in sorted((knowledge_dir / "i18n" / language).glob("*.yml")):
-            observations = _read_yaml(path).get("observations") or {}
+        for family in families:
+            catalogue = knowledge.catalogues.get(language, {}).get(family.id) or {}
+            observations = catalogue.get("observations") or {}
             for oid, observation in observations.items():
                 choices = (observation or {}).get("choices") or {}
                 for value, label in choices.items():
@@ -234,7 +199,8 @@ def _choice_symptoms(knowledge_dir: Path) -> list[dict[str, Any]]:
                     if phrases:
                         found.setdefault((str(oid), str(value)), {}).setdefault(
                             language, []).extend(phrases)
-    return [{"id": f"choice:{oid}={value}", "phrases": phrases, "sets": {oid: value}}
+    return [(f"choice:{oid}={value}", {lang: tuple(texts) for lang, texts in phrases.items()},
+             SymptomEffect(sets=((oid, value),)))
             for (oid, value), phrases in found.items()]
 
 
@@ -251,27 +217,3 @@ def _label_phrases(label: str, language: str) -> list[str]:
                          for w in words):
             phrases.append(part)
     return phrases
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeDataError(str(path), "-", f"cannot be read ({exc})") from exc
-    if not isinstance(data, dict):
-        raise KnowledgeDataError(str(path), "-", "must be a mapping")
-    return data
-
-
-def _fault_evidence(knowledge_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
-    """fault id -> [(observation, condition, weight)] from every family file."""
-    out: dict[str, list[tuple[str, str, str]]] = {}
-    for path in sorted(knowledge_dir.glob("*.yml")):
-        data = _read_yaml(path)
-        for fault in data.get("faults") or []:
-            if not isinstance(fault, dict) or "id" not in fault:
-                raise KnowledgeDataError(str(path), str(fault)[:40], "every fault needs an id")
-            out[str(fault["id"])] = [
-                (str(e.get("observation")), str(e.get("condition", "")), str(e.get("weight", "")))
-                for e in fault.get("evidence") or [] if isinstance(e, dict)]
-    return out

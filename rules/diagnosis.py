@@ -8,11 +8,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from core.knowledge.model import Family, KnowledgeBase, Observation, Value
 from core.languages import LANGUAGES
 from rules import explain
 from rules.engine import EngineResult, FamilyEngine
 from rules.i18n import Texts
-from rules.knowledge import Family, KnowledgeBase, Observation, Value
 from rules.questioning import Policy, next_question
 from rules.scoring import FamilyModel
 from rules.symptoms import match_symptom

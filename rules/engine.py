@@ -22,7 +22,7 @@ from typing import Any
 
 from experta import AND, OR, Fact, KnowledgeEngine, Rule
 
-from rules.knowledge import Condition, Family
+from core.knowledge.model import Condition, Family
 
 CRITICAL_SALIENCE = 100
 CRITICAL_CODE_SALIENCE = 90

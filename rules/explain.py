@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.knowledge.model import Value
 from rules.engine import EngineResult
 from rules.i18n import Texts
-from rules.knowledge import Value
 
 
 def trace(result: EngineResult, fault_id: str | None, answers: dict[str, Value],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.knowledge import Family
+from core.knowledge.model import Family
 from rules.scoring import FamilyModel, expected_information_gain
 
 

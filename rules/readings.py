@@ -24,8 +24,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from core.ids import ERROR_CODE
+from core.knowledge.model import Family, KnowledgeBase, Observation
 from rules.i18n import Texts
-from rules.knowledge import Family, KnowledgeBase, Observation
 from rules.symptoms import stems
 from rules.units import RangeError, UnitError, canonical, normalise
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.knowledge import Evidence, Family, Observation
+from core.knowledge.model import Evidence, Family, Observation
 
 WEIGHT_P = {"strong": 0.9, "moderate": 0.75, "weak": 0.6}
 BACKGROUND = {"strong": 0.08, "moderate": 0.3}

@@ -12,8 +12,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.knowledge.model import Cell, Family, Value
 from rules.diagnosis import Diagnoser, DiagnosisState
-from rules.knowledge import Cell, Family, Value
 from rules.scoring import FamilyModel
 
 

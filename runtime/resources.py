@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from core.knowledge.loader import knowledge_at
 from core.settings import Settings
 from retrieval.errors import IndexNotBuiltError
 from retrieval.search import Searcher
 from rules.diagnosis import Diagnoser
-from rules.loader import load_knowledge
 from rules.questioning import Policy
 from tickets.database import create_store_engine
 
@@ -59,7 +59,7 @@ def searcher_for(settings: Settings) -> Searcher:
 
 @lru_cache(maxsize=4)
 def _diagnoser(knowledge_dir: str, policy: Policy) -> Diagnoser:
-    return Diagnoser(load_knowledge(Path(knowledge_dir)), policy)
+    return Diagnoser(knowledge_at(Path(knowledge_dir)), policy)
 
 
 def diagnoser_for(settings: Settings) -> Diagnoser:

@@ -1,4 +1,4 @@
-"""Service data the tickets need, loaded from the knowledge pack in the repository:
+"""Service data the tickets need, from the shared knowledge model (`core.knowledge`):
 customers with their sites and installed equipment, contract tiers with SLA hours and clocks,
 error-code severities per family, and the site calendar (tickets/calendar.yml): each country's
 time zone and public holidays, the regional holidays of subdivisions (German Länder, Spanish
@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from core.settings import get_settings
+from core.knowledge.loader import default_knowledge, load_knowledge
+from core.knowledge.model import ContractTier, KnowledgeBase
 from tickets.errors import ServiceDataError, UnknownReferenceError
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+SERVICE_FILE = "service.yml"
 CALENDAR_FILE = Path(__file__).resolve().parent / "calendar.yml"
 PRIORITIES = ("P1", "P2", "P3", "P4")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -196,23 +197,23 @@ def _hours(value: dict[str, Any], where: str) -> dict[str, float]:
         raise ServiceDataError(f"{where}: needs numeric hours for P1-P4 ({exc})") from exc
 
 
-def _tier(entry: dict[str, Any], source: Path) -> Tier:
-    where = f"{source.name}: contract_tiers[{entry.get('id')}]"
-    clock = entry.get("sla_clock")
+def _tier(tier: ContractTier) -> Tier:
+    where = f"{SERVICE_FILE}: contract_tiers[{tier.id}]"
+    clock = tier.sla_clock
     if clock not in ("calendar_hours", "business_hours"):
         raise ServiceDataError(f"{where}: sla_clock must be calendar_hours or business_hours")
     weekdays, opens, closes = frozenset(range(7)), time(0), time(0)
     if clock == "business_hours":
-        match = _WINDOW.match(str(entry.get("coverage_window", "")))
+        match = _WINDOW.match(tier.coverage_window)
         if not match:
             raise ServiceDataError(f"{where}: coverage_window must read like 'Mon-Fri 08:00-17:00'")
         first, last = DAYS.index(match.group(1)), DAYS.index(match.group(2))
         weekdays = frozenset(range(first, last + 1))
         opens = time(int(match.group(3)), int(match.group(4)))
         closes = time(int(match.group(5)), int(match.group(6)))
-    return Tier(entry["id"], clock, weekdays, opens, closes,
-                _hours(entry.get("response_time_h", {}), f"{where}.response_time_h"),
-                _hours(entry.get("resolution_target_h", {}), f"{where}.resolution_target_h"))
+    return Tier(tier.id, clock, weekdays, opens, closes,
+                _hours(tier.response_time_h, f"{where}.response_time_h"),
+                _hours(tier.resolution_target_h, f"{where}.resolution_target_h"))
 
 
 @dataclass(frozen=True)
@@ -306,64 +307,64 @@ def load_calendar(calendar_file: Path = CALENDAR_FILE) -> SiteCalendar:
     return SiteCalendar(time_zones, holidays, subdivisions, sites)
 
 
-def load_catalog(knowledge_dir: Path = KNOWLEDGE_DIR,
-                 calendar_file: Path = CALENDAR_FILE) -> Catalog:
-    """Read service.yml, the family files and the site calendar; refuse malformed entries."""
-    service_file = knowledge_dir / "service.yml"
-    service = yaml.safe_load(service_file.read_text(encoding="utf-8"))
+def catalog_from(knowledge: KnowledgeBase, calendar_file: Path = CALENDAR_FILE) -> Catalog:
+    """The ticket catalogue of a loaded knowledge pack and the site calendar; refuse entries
+    that break the SLA rules or do not fit the calendar."""
+    service = knowledge.service
     calendar = load_calendar(calendar_file)
-    tiers = {entry["id"]: _tier(entry, service_file) for entry in service["contract_tiers"]}
-    model_family: dict[str, str] = {}
-    families: dict[str, dict[str, str]] = {}
-    for fam in service["meta"]["families"]:
-        data = yaml.safe_load((knowledge_dir / fam["file"]).read_text(encoding="utf-8"))
-        family_id = data["family"]["id"]
-        model_family.update({model["id"]: family_id for model in data.get("models", [])})
-        families[family_id] = {str(c["code"]).upper(): c["severity"]
-                               for c in data.get("error_codes", [])}
+    tiers = {tier.id: _tier(tier) for tier in service.tiers.values()}
+    model_family = {model: family.id for family in knowledge.families.values()
+                    for model in family.models}
+    families = {family.id: {code.upper(): error.severity
+                            for code, error in family.error_codes.items()}
+                for family in knowledge.families.values()}
     customers: dict[str, Customer] = {}
-    for entry in service["customers"]:
-        where = f"{service_file.name}: customers[{entry.get('customer_id')}]"
-        country = entry["country"]
+    for entry in service.customers:
+        where = f"{SERVICE_FILE}: customers[{entry.customer_id}]"
+        country = entry.country
         if country not in calendar.time_zones:
             raise ServiceDataError(
                 f"{where}: country {country} has no entry in {calendar_file.name}")
-        if entry["contract_tier"] not in tiers:
-            raise ServiceDataError(f"{where}: unknown contract_tier {entry['contract_tier']!r}")
+        if entry.contract_tier not in tiers:
+            raise ServiceDataError(f"{where}: unknown contract_tier {entry.contract_tier!r}")
         sites: dict[str, Site] = {}
         assets: dict[str, Asset] = {}
-        for site in entry.get("sites", []):
-            subdivision = calendar.sites.get(site["site_id"])
+        for site in entry.sites:
+            subdivision = calendar.sites.get(site.site_id)
             zone = calendar.time_zones[country]
             if subdivision is not None:
                 sub_country, sub_zone, _ = calendar.subdivisions[subdivision]
                 if sub_country != country:
                     raise ServiceDataError(
-                        f"{calendar_file.name}: sites[{site['site_id']}]: {subdivision} is not "
-                        f"in {country}, the country of {entry['customer_id']}")
+                        f"{calendar_file.name}: sites[{site.site_id}]: {subdivision} is not "
+                        f"in {country}, the country of {entry.customer_id}")
                 zone = sub_zone or zone
-            sites[site["site_id"]] = Site(site["site_id"], site["name"], country, zone,
-                                          subdivision)
-            for item in site.get("equipment", []):
-                if item["model_id"] not in model_family:
-                    raise ServiceDataError(f"{where}: {item['serial_no']}: unknown model "
-                                           f"{item['model_id']!r}")
-                assets[item["serial_no"]] = Asset(item["serial_no"], item["model_id"],
-                                                  model_family[item["model_id"]], site["site_id"])
-        customers[entry["customer_id"]] = Customer(
-            entry["customer_id"], entry["name"], country, entry.get("language", "en"),
-            entry["contract_tier"], sites, assets)
+            sites[site.site_id] = Site(site.site_id, site.name, country, zone, subdivision)
+            for item in site.equipment:
+                if item.model_id not in model_family:
+                    raise ServiceDataError(f"{where}: {item.serial_no}: unknown model "
+                                           f"{item.model_id!r}")
+                assets[item.serial_no] = Asset(item.serial_no, item.model_id,
+                                               model_family[item.model_id], site.site_id)
+        customers[entry.customer_id] = Customer(
+            entry.customer_id, entry.name, country, entry.language, entry.contract_tier,
+            sites, assets)
     known_sites = {site for customer in customers.values() for site in customer.sites}
     for site_id in calendar.sites:
         if site_id not in known_sites:
             raise ServiceDataError(f"{calendar_file.name}: sites[{site_id}]: no such site in "
-                                   f"{service_file.name}")
+                                   f"{SERVICE_FILE}")
     regional = {code: rules for code, (_, _, rules) in calendar.subdivisions.items()}
     return Catalog(customers, tiers, families, calendar.holidays, regional)
+
+
+def load_catalog(knowledge_dir: Path, calendar_file: Path = CALENDAR_FILE) -> Catalog:
+    """The catalogue of the pack in `knowledge_dir`, read afresh by the knowledge loader."""
+    return catalog_from(load_knowledge(knowledge_dir), calendar_file)
 
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
     """The configured knowledge pack's service data (ASSISTANT_KNOWLEDGE_DIR, as for the expert
-    system), loaded once per process."""
-    return load_catalog(get_settings().knowledge_dir)
+    system), built once per process."""
+    return catalog_from(default_knowledge())

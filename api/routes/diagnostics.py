@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from api.deps import diagnoser_for, get_diagnoser, get_engine, get_settings
+from core.knowledge.errors import KnowledgeError
 from core.languages import Language
 from db.diagnostics import (
     SessionConflictError,
@@ -30,7 +31,6 @@ from db.diagnostics import (
     save_session,
 )
 from rules.diagnosis import AnswerError, Diagnoser, DiagnosisState
-from rules.loader import KnowledgeError
 
 logger = logging.getLogger(__name__)
 

@@ -1,23 +1,19 @@
 """The service department's data as the dialogue needs it: who owns a machine, under which
 contract, its maintenance schedule, and the parts with price, stock and lead time.
 
-Built from the project's knowledge pack (knowledge/*.yml) and the ticket catalogue, which
-already validates customers, sites and contract tiers."""
+Built from the shared knowledge model (`core.knowledge`, the pack of ASSISTANT_KNOWLEDGE_DIR) and
+the ticket catalogue, which already validates customers, sites and contract tiers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from core.settings import get_settings
+from core.knowledge.loader import default_knowledge
+from core.knowledge.model import KnowledgeBase, Service
 from tickets.catalog import Catalog, Customer, default_catalog
-
-KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 
 
 @dataclass(frozen=True)
@@ -51,7 +47,7 @@ class PartInfo:
 @dataclass
 class ServiceData:
     catalog: Catalog
-    service: dict[str, Any]
+    service: Service
     model_family: dict[str, str]
     family_names: dict[str, str]
     maintenance: dict[str, list[dict[str, Any]]]
@@ -91,24 +87,19 @@ class ServiceData:
 
     # -- contracts ---------------------------------------------------------------------------
     def tier(self, tier_id: str) -> dict[str, Any]:
-        return next(t for t in self.service["contract_tiers"] if t["id"] == tier_id)
+        """A contract tier's fields as written (name, hours, discount, ...)."""
+        return dict(self.service.tiers[tier_id].fields)
 
     @property
     def warranty(self) -> dict[str, Any]:
-        return dict(self.service.get("warranty") or {})
+        return dict(self.service.warranty)
 
     # -- parts -------------------------------------------------------------------------------
     def warehouse_for(self, region: str | None) -> str | None:
-        for entry in self.service.get("service_regions", []):
-            if entry["id"] == region:
-                return str(entry["warehouse"])
-        return None
+        return self.service.region_warehouse.get(region) if region else None
 
     def warehouse_name(self, warehouse_id: str) -> str:
-        for entry in self.service.get("warehouses", []):
-            if entry["id"] == warehouse_id:
-                return str(entry["name"])
-        return warehouse_id
+        return self.service.warehouses.get(warehouse_id, warehouse_id)
 
     def parts_for(self, *, model: str | None = None, family: str | None = None
                   ) -> list[PartInfo]:
@@ -117,37 +108,36 @@ class ServiceData:
                 and (family is None or p.family == family)]
 
 
-def load_service_data(knowledge_dir: Path = KNOWLEDGE_DIR,
-                      catalog: Catalog | None = None) -> ServiceData:
-    service = yaml.safe_load((knowledge_dir / "service.yml").read_text("utf-8"))
+def service_data_from(knowledge: KnowledgeBase, catalog: Catalog) -> ServiceData:
+    """The dialogue's view of a loaded knowledge pack and its ticket catalogue."""
     model_family: dict[str, str] = {}
     family_names: dict[str, str] = {}
     maintenance: dict[str, list[dict[str, Any]]] = {}
     parts: dict[str, PartInfo] = {}
-    for fam in service["meta"]["families"]:
-        data = yaml.safe_load((knowledge_dir / fam["file"]).read_text("utf-8"))
-        family_id = data["family"]["id"]
-        family_names[family_id] = data["family"]["name"]
-        for model in data.get("models", []):
-            model_family[model["id"]] = family_id
-        maintenance[family_id] = list(data.get("maintenance_schedule") or [])
-        for part in data.get("parts") or []:
-            parts[part["part_no"]] = PartInfo(
-                part_no=part["part_no"], family=family_id, name=part["name"],
-                compatible_models=tuple(part.get("compatible_models") or ()),
-                price_eur=float(part.get("unit_price_eur") or 0),
-                stock={str(k): int(v) for k, v in (part.get("stock") or {}).items()},
-                lead_time_days=float(part.get("lead_time_days") or 0))
+    for family in knowledge.families.values():
+        family_names[family.id] = family.name
+        for model in family.models:
+            model_family[model] = family.id
+        maintenance[family.id] = [dict(task) for task in family.maintenance]
+        for part in family.parts.values():
+            parts[part.part_no] = PartInfo(
+                part_no=part.part_no, family=family.id, name=part.name,
+                compatible_models=part.compatible_models, price_eur=part.price_eur,
+                stock=dict(part.stock), lead_time_days=float(part.lead_time_days))
     equipment: dict[str, dict[str, Any]] = {}
-    for customer in service.get("customers", []):
-        for site in customer.get("sites", []):
-            for item in site.get("equipment", []):
-                equipment[item["serial_no"]] = {**item, "region": site.get("region")}
-    return ServiceData(catalog or default_catalog(), service, model_family, family_names,
-                       maintenance, parts, equipment)
+    for customer in knowledge.service.customers:
+        for site in customer.sites:
+            for item in site.equipment:
+                equipment[item.serial_no] = {
+                    "serial_no": item.serial_no, "model_id": item.model_id,
+                    "install_date": item.install_date, "running_hours": item.running_hours,
+                    "region": site.region}
+    return ServiceData(catalog, knowledge.service, model_family, family_names, maintenance,
+                       parts, equipment)
 
 
 @lru_cache(maxsize=1)
 def default_service_data() -> ServiceData:
-    """The configured knowledge pack's (ASSISTANT_KNOWLEDGE_DIR, as for the expert system)."""
-    return load_service_data(get_settings().knowledge_dir)
+    """The configured knowledge pack's (ASSISTANT_KNOWLEDGE_DIR), shared with the expert system
+    and the ticket catalogue."""
+    return service_data_from(default_knowledge(), default_catalog())

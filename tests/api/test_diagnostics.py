@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_settings
 from api.main import create_app
+from core.knowledge.errors import KnowledgeError
 from core.settings import PROJECT_ROOT, Settings
 from db.migrate import upgrade
-from rules.loader import KnowledgeError
 
 BASE = "/api/v1/diagnostics/sessions"
 

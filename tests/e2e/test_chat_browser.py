@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT
 from db.migrate import upgrade
 from launcher.ports import free_port
-from rules.loader import load_knowledge
 from rules.scoring import FamilyModel
 from rules.simulate import Operator
 from tests.conftest import response_text

@@ -16,8 +16,8 @@ import pytest
 from bot.dialogue.messages import say
 from bot.dialogue.service import default_service_data
 from bot.dialogue.simulate import answer_message
+from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT
-from rules.loader import load_knowledge
 from rules.scoring import FamilyModel
 from rules.simulate import Operator
 

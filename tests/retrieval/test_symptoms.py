@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from core.knowledge.errors import KnowledgeError
+from core.knowledge.families import parse_condition
+from core.knowledge.loader import RULES_DATA, load_knowledge
+from core.knowledge.model import KnowledgeBase, Observation
 from core.settings import PROJECT_ROOT
-from retrieval.errors import KnowledgeDataError
 from retrieval.search import Searcher
 from retrieval.store import load_index
-from retrieval.symptoms import NEG, SymptomEntry, SymptomLexicon, satisfies, symptom_terms
+from retrieval.symptoms import NEG, SymptomEntry, SymptomLexicon, symptom_terms
 
 SYMPTOMS = """
 symptoms:
@@ -31,29 +34,58 @@ symptoms:
 """
 
 FAMILY = """
+family: {id: process_pump, name: Process pump}
+observations:
+  - {id: no_flow_at_all, type: boolean, question: Is there no flow at all?}
+  - {id: noise_type, type: choice, question: What does it sound like?,
+     choices: [gravel_crackling, hissing, none]}
+  - {id: casing_temp_c, type: number, question: Casing temperature?, unit: C}
 faults:
   - id: not_primed
+    name: Not primed
+    remedy_steps: [Prime the pump]
     evidence:
       - {observation: no_flow_at_all, condition: "== true", weight: strong}
       - {observation: casing_temp_c, condition: "> 60", weight: moderate}
   - id: dry_running
+    name: Dry running
+    remedy_steps: [Stop the pump]
     evidence:
       - {observation: no_flow_at_all, condition: "== true", weight: moderate}
   - id: flows_fine
+    name: Flows fine
+    remedy_steps: [Nothing]
     evidence:
       - {observation: no_flow_at_all, condition: "== false", weight: strong}
   - id: cavitation
+    name: Cavitation
+    remedy_steps: [Open the suction valve]
     evidence:
       - {observation: noise_type, condition: "in [gravel_crackling, hissing]", weight: strong}
+critical_conditions:
+  - {id: cc_fire, trigger: fire or smoke, action: Leave the room, priority: P1}
 """
+
+
+def load_pack(root: Path, family: str, symptoms: str,
+              catalogues: dict[str, str] | None = None) -> KnowledgeBase:
+    """A one-family pack in `root`, with the engine's own sentences of the real rules data."""
+    knowledge, rules_data = root / "knowledge", root / "rules_data"
+    knowledge.mkdir(parents=True)
+    (knowledge / "pumps.yml").write_text(family, encoding="utf-8")
+    for language, text in (catalogues or {}).items():
+        (knowledge / "i18n" / language).mkdir(parents=True)
+        (knowledge / "i18n" / language / "pumps.yml").write_text(text, encoding="utf-8")
+    (rules_data / "i18n").mkdir(parents=True)
+    (rules_data / "symptoms.yml").write_text(symptoms, encoding="utf-8")
+    for texts in (RULES_DATA / "i18n").glob("*.yml"):
+        (rules_data / "i18n" / texts.name).write_bytes(texts.read_bytes())
+    return load_knowledge(knowledge, rules_data)
 
 
 @pytest.fixture()
 def lexicon(tmp_path: Path) -> SymptomLexicon:
-    (tmp_path / "knowledge").mkdir()
-    (tmp_path / "knowledge" / "pumps.yml").write_text(FAMILY, encoding="utf-8")
-    (tmp_path / "symptoms.yml").write_text(SYMPTOMS, encoding="utf-8")
-    return SymptomLexicon.from_files(tmp_path / "symptoms.yml", tmp_path / "knowledge")
+    return SymptomLexicon.from_knowledge(load_pack(tmp_path, FAMILY, SYMPTOMS))
 
 
 def test_negations_are_kept_as_one_token():
@@ -62,22 +94,31 @@ def test_negations_are_kept_as_one_token():
     assert NEG not in symptom_terms("water dripping from the shaft", "en")
 
 
-@pytest.mark.parametrize(("condition", "value", "expected"), [
-    ("== true", True, True),
-    ("== true", False, False),
-    ("== false", False, True),
-    ("!= true", False, True),
-    ("== true", "true", False),  # another type never satisfies
-    ("in [gravel_crackling, hissing]", "hissing", True),
-    ("in [gravel_crackling, hissing]", "rattling", False),
-    ("> 105", 110, True),
-    ("> 105", 100, False),
-    ("<= 2.5", 2.5, True),
-    ("== knocking", "knocking", True),
-    ("> 105", True, False),
+OBSERVATIONS = {
+    "boolean": Observation("running", "boolean", "Running?"),
+    "choice": Observation("noise", "choice", "Noise?",
+                          choices=("gravel_crackling", "hissing", "knocking")),
+    "number": Observation("temp", "number", "Temperature?"),
+}
+
+
+@pytest.mark.parametrize(("kind", "condition", "value", "expected"), [
+    ("boolean", "== true", True, True),
+    ("boolean", "== true", False, False),
+    ("boolean", "== false", False, True),
+    ("boolean", "!= true", False, True),
+    ("boolean", "== true", "true", False),  # another type never satisfies
+    ("choice", "in [gravel_crackling, hissing]", "hissing", True),
+    ("choice", "in [gravel_crackling, hissing]", "rattling", False),
+    ("number", "> 105", 110, True),
+    ("number", "> 105", 100, False),
+    ("number", "<= 2.5", 2.5, True),
+    ("choice", "== knocking", "knocking", True),
+    ("number", "> 105", True, False),
 ])
-def test_evidence_conditions(condition, value, expected):
-    assert satisfies(condition, value) is expected
+def test_evidence_conditions(kind, condition, value, expected):
+    parsed = parse_condition(OBSERVATIONS[kind], condition, "test.yml", "fault x")
+    assert parsed.admits(value) is expected
 
 
 def test_symptoms_point_to_the_faults_they_are_evidence_for(lexicon):
@@ -111,20 +152,15 @@ def test_lexicon_survives_a_json_round_trip(lexicon):
 
 
 def test_a_malformed_file_is_named(tmp_path: Path):
-    (tmp_path / "knowledge").mkdir()
-    bad = tmp_path / "symptoms.yml"
-    bad.write_text("symptoms:\n  - phrases: {en: [x]}\n", encoding="utf-8")
-    with pytest.raises(KnowledgeDataError, match="symptoms.yml.*needs an id"):
-        SymptomLexicon.from_files(bad, tmp_path / "knowledge")
-    bad.write_text("symptoms: [", encoding="utf-8")
-    with pytest.raises(KnowledgeDataError, match="cannot be read"):
-        SymptomLexicon.from_files(bad, tmp_path / "knowledge")
+    with pytest.raises(KnowledgeError, match="symptoms.yml.*needs an id"):
+        load_pack(tmp_path / "a", FAMILY, "symptoms:\n  - phrases: {en: [x]}\n")
+    with pytest.raises(KnowledgeError, match="cannot be read"):
+        load_pack(tmp_path / "b", FAMILY, "symptoms: [")
 
 
 def test_the_packs_symptoms_point_to_faults_the_manuals_cover():
     """Every fault the real vocabulary can point to has a troubleshooting section."""
-    lexicon = SymptomLexicon.from_files(PROJECT_ROOT / "rules" / "data" / "symptoms.yml",
-                                        PROJECT_ROOT / "knowledge")
+    lexicon = SymptomLexicon.from_knowledge(load_knowledge(PROJECT_ROOT / "knowledge"))
     assert len(lexicon) >= 5
     manual = "\n".join(p.read_text(encoding="utf-8")
                        for p in (PROJECT_ROOT / "docs_corpus" / "en").glob("*.md"))
@@ -171,11 +207,19 @@ CHOICES = {
           "      clear: Normal\n",
 }
 CHOICE_FAMILY = """
+family: {id: process_pump, name: Process pump}
+observations:
+  - {id: oil_look, type: choice, question: How does the oil look?, choices: [milky, clear]}
+  - {id: code, type: choice, question: Which code?, choices: [E101, none]}
 faults:
   - id: water_in_oil
+    name: Water in the oil
+    remedy_steps: [Change the oil]
     evidence:
       - {observation: oil_look, condition: "== milky", weight: strong}
   - id: old_oil
+    name: Old oil
+    remedy_steps: [Change the oil]
     evidence:
       - {observation: oil_look, condition: "== clear", weight: weak}
 """
@@ -184,14 +228,8 @@ faults:
 def test_the_labels_of_a_choice_are_phrasings_of_that_answer(tmp_path: Path):
     """"The oil went milky" is the answer "Milky (emulsified)" the diagnosis would ask for;
     a label of common words only ("Normal") or an id ("E101") is no symptom."""
-    knowledge = tmp_path / "knowledge"
-    knowledge.mkdir()
-    (knowledge / "compressors.yml").write_text(CHOICE_FAMILY, encoding="utf-8")
-    for language, text in CHOICES.items():
-        (knowledge / "i18n" / language).mkdir(parents=True)
-        (knowledge / "i18n" / language / "compressors.yml").write_text(text, encoding="utf-8")
-    (tmp_path / "symptoms.yml").write_text("symptoms: []\n", encoding="utf-8")
-    lexicon = SymptomLexicon.from_files(tmp_path / "symptoms.yml", knowledge)
+    lexicon = SymptomLexicon.from_knowledge(
+        load_pack(tmp_path, CHOICE_FAMILY, "symptoms: []\n", CHOICES))
     assert [e.id for e in lexicon.entries] == ["choice:oil_look=milky"]
     assert lexicon.entries[0].phrases == {"en": ["Milky", "emulsified"],
                                           "de": ["Milchig", "emulgiert"]}

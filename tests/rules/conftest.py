@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.knowledge.loader import load_knowledge
+from core.knowledge.model import KnowledgeBase
 from core.settings import PROJECT_ROOT
 from rules.diagnosis import Diagnoser
-from rules.knowledge import KnowledgeBase
-from rules.loader import load_knowledge
 from rules.questioning import Policy
 
 KNOWLEDGE = PROJECT_ROOT / "knowledge"

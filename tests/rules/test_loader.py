@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rules.loader import KnowledgeError, load_knowledge
+from core.knowledge.errors import KnowledgeError
+from core.knowledge.loader import load_knowledge
 from tests.rules.conftest import KNOWLEDGE
 
 

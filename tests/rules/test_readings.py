@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.knowledge import KnowledgeBase
+from core.knowledge.model import KnowledgeBase
 from rules.readings import HazardReader, readings_in
 
 PUMP = "centrifugal_process_pump"

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from core.settings import PROJECT_ROOT
 from tickets import sla
 from tickets.catalog import (
     CALENDAR_FILE,
-    KNOWLEDGE_DIR,
     check_holiday_rule,
     default_catalog,
     load_calendar,
@@ -18,6 +18,7 @@ from tickets.catalog import (
 )
 from tickets.errors import ServiceDataError
 
+KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 CATALOG = default_catalog()
 
 

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core.settings import PROJECT_ROOT
 from tickets import sla, workflow
-from tickets.catalog import KNOWLEDGE_DIR, default_catalog, load_catalog
+from tickets.catalog import default_catalog, load_catalog
 from tickets.domain import NewTicket, build_ticket, plan_update
 from tickets.errors import ServiceDataError, TicketConflictError, UnknownReferenceError
 from tickets.priority import derive_priority
 
+KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 CATALOG = default_catalog()
 
 

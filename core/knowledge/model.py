@@ -1,4 +1,7 @@
-"""Typed model of the diagnostic knowledge (built by `rules.loader`, never by hand).
+"""Typed model of the knowledge pack (built by `core.knowledge.loader`, never by hand): the
+families with their observations, faults, error codes, hazards, parts and maintenance, the
+symptom vocabulary, the glossary, the translation catalogues and the service organisation
+(contract tiers, customers and their machines, warehouses, regions, warranty).
 
 Observations are partitioned into *cells*: the outcomes a question can have that matter to some
 condition. Booleans have the cells "true"/"false", choices one cell per choice, and numbers one
@@ -10,7 +13,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 Value = bool | float | str
 ObservationType = Literal["boolean", "choice", "number"]
@@ -42,6 +46,19 @@ class Condition:
             ">": number > target, ">=": number >= target,
             "<": number < target, "<=": number <= target,
         }[self.op]
+
+    def admits(self, value: Any) -> bool:
+        """Whether a value of any type meets the condition; a value of another type than the
+        observation's (a word for a number, a number for a yes/no) never does."""
+        target = self.value
+        if self.op == "in":
+            return not isinstance(value, bool) and str(value) in target  # type: ignore[operator]
+        if isinstance(target, bool) or isinstance(value, bool):
+            return (isinstance(target, bool) and isinstance(value, bool)
+                    and self.op in ("==", "!=") and self.holds(value))
+        if isinstance(target, float):
+            return isinstance(value, int | float) and self.holds(float(value))
+        return isinstance(value, str) and self.op in ("==", "!=") and self.holds(value)
 
     def __str__(self) -> str:
         target = self.value
@@ -171,6 +188,7 @@ class Part:
     compatible_models: tuple[str, ...]
     stock: dict[str, int]
     lead_time_days: float
+    price_eur: float = 0.0
 
 
 @dataclass
@@ -186,6 +204,8 @@ class Family:
     parts: dict[str, Part]
     severity_priority: dict[str, str] = field(default_factory=dict)
     error_code_observation: str | None = None
+    # the maintenance schedule's tasks as written (id, label, task, intervals, parts, models)
+    maintenance: tuple[dict[str, Any], ...] = ()
 
     def codes_of(self, fault_id: str) -> set[str]:
         """Error codes that point to a fault, from either side of the cross-reference."""
@@ -233,6 +253,59 @@ class Symptom:
     effect: SymptomEffect
 
 
+@dataclass(frozen=True)
+class ContractTier:
+    """A contract tier of service.yml. The ticket catalogue checks its SLA clock and hours;
+    `fields` keeps every field as written, for the answers that quote the contract."""
+
+    id: str
+    name: str
+    sla_clock: str
+    coverage_window: str
+    response_time_h: dict[str, Any]
+    resolution_target_h: dict[str, Any]
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Equipment:
+    """An installed machine."""
+
+    serial_no: str
+    model_id: str
+    install_date: date | None = None
+    running_hours: int | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSite:
+    site_id: str
+    name: str
+    region: str | None
+    equipment: tuple[Equipment, ...]
+
+
+@dataclass(frozen=True)
+class ServiceCustomer:
+    customer_id: str
+    name: str
+    country: str
+    language: str
+    contract_tier: str
+    sites: tuple[CustomerSite, ...]
+
+
+@dataclass(frozen=True)
+class Service:
+    """The service organisation of service.yml."""
+
+    tiers: dict[str, ContractTier] = field(default_factory=dict)
+    customers: tuple[ServiceCustomer, ...] = ()
+    warehouses: dict[str, str] = field(default_factory=dict)  # id -> name
+    region_warehouse: dict[str, str] = field(default_factory=dict)  # service region -> warehouse
+    warranty: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class KnowledgeBase:
     families: dict[str, Family]
@@ -241,6 +314,7 @@ class KnowledgeBase:
     catalogues: dict[str, dict[str, dict]]  # language -> family id -> catalogue
     texts: dict[str, dict[str, str]]  # language -> key -> own text of the engine
     safety_terms: frozenset[str] = frozenset()  # glossary terms of the safety domain
+    service: Service = field(default_factory=Service)
 
     def family_for(self, *, family: str | None = None, model: str | None = None,
                    serial: str | None = None, error_code: str | None = None) -> Family | None:

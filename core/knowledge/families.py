@@ -1,8 +1,10 @@
-"""Load and validate the knowledge pack into `rules.knowledge` objects.
+"""One family file (`knowledge/<family>.yml`): models, observations, error codes, parts,
+maintenance schedule, faults with their evidence, and critical conditions, parsed and checked
+into `core.knowledge.model` objects.
 
-Every file is checked against its schema and every cross-reference (observations named by
-evidence and triggers, error codes, faults, parts, symptom effects). The first problem raises
-`KnowledgeError` naming the file, the entry and the rule it breaks.
+Every cross-reference is checked (observations named by evidence and triggers, error codes,
+faults, parts); the first problem raises `KnowledgeError` naming the file, the entry and the
+rule it breaks. Conditions ("> 105", "== true", "in [a, b]") are parsed here and only here.
 """
 
 from __future__ import annotations
@@ -11,12 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from core.languages import LANGUAGES
-from rules.errors import KnowledgeError
-from rules.i18n import load_catalogues, load_texts
-from rules.knowledge import (
+from core.knowledge.errors import KnowledgeError
+from core.knowledge.model import (
     OPERATORS,
     PRIORITIES,
     WEIGHTS,
@@ -26,43 +24,18 @@ from rules.knowledge import (
     Evidence,
     Family,
     Fault,
-    KnowledgeBase,
     Observation,
     Part,
-    Symptom,
-    SymptomEffect,
     Value,
     build_cells,
 )
-from rules.symptoms import load_symptoms
+from core.knowledge.reading import ident as _ident
+from core.knowledge.reading import read_yaml as _read_yaml
+from core.knowledge.reading import require as _require
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-RULES_DATA = Path(__file__).resolve().parent / "data"
 _CONDITION = re.compile(r"^\s*(==|!=|>=|<=|>|<|in)\s*(.+?)\s*$")
 _CLAUSE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*([^\s,()]+)\s*(\(.*\))?\s*$")
 _CODE_ACTIVE = re.compile(r"^\s*([A-Z]{1,3}\d{2,4})\s+(active|shown|displayed)\s*$")
-
-
-def _read_yaml(path: Path, name: str) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except FileNotFoundError as exc:
-        raise KnowledgeError(name, "-", "file is missing") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(name, "-", f"not valid YAML ({exc})") from exc
-
-
-def _require(data: Any, key: str, kind: type | tuple[type, ...], file: str, entry: str) -> Any:
-    if not isinstance(data, dict) or key not in data or data[key] in (None, ""):
-        raise KnowledgeError(file, entry, f"missing field '{key}'")
-    if not isinstance(data[key], kind):
-        raise KnowledgeError(file, entry, f"field '{key}' has the wrong type")
-    return data[key]
-
-
-def _ident(raw: Any, key: str) -> str:
-    return str(raw.get(key, "?")) if isinstance(raw, dict) else repr(raw)
-
 
 def _parse_value(text: str, obs: Observation, file: str, entry: str) -> Value:
     text = text.strip().strip("\"'")
@@ -157,7 +130,8 @@ def _unique(items: list[Any], key: str, file: str, section: str) -> None:
         seen.add(ident)
 
 
-def _extra_clauses(rules_data: Path) -> dict[str, list[list[str]]]:
+def extra_clauses(rules_data: Path) -> dict[str, list[list[str]]]:
+    """Clauses that `rules/data/critical.yml` adds to critical conditions, by condition id."""
     path = rules_data / "critical.yml"
     if not path.exists():
         return {}
@@ -186,6 +160,7 @@ def _add_clauses(family: Family, extra: dict[str, list[list[str]]]) -> None:
 
 def load_family(path: Path, severity_priority: dict[str, str],
                 extra: dict[str, list[list[str]]] | None = None) -> Family:
+    """One family file; `extra`: the clauses of `extra_clauses` to add to its hazards."""
     file = path.name
     data = _read_yaml(path, file)
     if not isinstance(data, dict):
@@ -204,6 +179,7 @@ def load_family(path: Path, severity_priority: dict[str, str],
         models={m["id"]: m.get("serial_prefix", "") for m in data.get("models") or []},
         observations={}, faults={}, error_codes={}, critical={}, parts={},
         severity_priority=severity_priority,
+        maintenance=tuple(dict(task) for task in data.get("maintenance_schedule") or []),
     )
     for raw in data["observations"]:
         obs = _parse_observation(raw, file)
@@ -243,7 +219,8 @@ def load_family(path: Path, severity_priority: dict[str, str],
                     name=_require(raw, "name", str, file, entry),
                     compatible_models=tuple(raw.get("compatible_models") or []),
                     stock=dict(stock),
-                    lead_time_days=_require(raw, "lead_time_days", (int, float), file, entry))
+                    lead_time_days=_require(raw, "lead_time_days", (int, float), file, entry),
+                    price_eur=float(raw.get("unit_price_eur") or 0))
         for model in part.compatible_models:
             if model not in family.models:
                 raise KnowledgeError(file, entry, f"compatible model '{model}' does not exist")
@@ -297,74 +274,3 @@ def _parse_fault(raw: Any, family: Family, file: str) -> Fault:
                  causes_ranked=tuple(raw.get("causes_ranked") or []),
                  safety_critical=bool(raw.get("safety_critical")),
                  escalate_when=raw.get("escalate_when") or "")
-
-
-def _severity_priorities(root: Path) -> dict[str, str]:
-    path = root / "service.yml"
-    if not path.exists():
-        return {}
-    data = _read_yaml(path, "service.yml") or {}
-    mapping: dict[str, str] = {}
-    for priority in data.get("priorities") or []:
-        for severity in (priority.get("maps_from") or {}).get("error_code_severity") or []:
-            mapping[severity] = priority["id"]
-    return mapping
-
-
-def _family_files(root: Path) -> list[Path]:
-    service = root / "service.yml"
-    if service.exists():
-        data = _read_yaml(service, "service.yml") or {}
-        files = [f.get("file") for f in (data.get("meta") or {}).get("families") or []]
-        if files:
-            return [root / f for f in files if f]
-    return sorted(p for p in root.glob("*.yml") if p.stem not in ("glossary", "service"))
-
-
-def load_knowledge(root: Path, rules_data: Path = RULES_DATA) -> KnowledgeBase:
-    """Load the pack at `root` (the repository's knowledge/ folder) and the rules-side data."""
-    severity_priority = _severity_priorities(root)
-    extra = _extra_clauses(rules_data)
-    families: dict[str, Family] = {}
-    seen_faults: dict[str, str] = {}
-    known_cc = set()
-    for path in _family_files(root):
-        family = load_family(path, severity_priority, extra)
-        for fid in family.faults:
-            if fid in seen_faults:
-                raise KnowledgeError(path.name, f"fault {fid}",
-                                     f"id already used in {seen_faults[fid]}")
-            seen_faults[fid] = path.name
-        families[family.id] = family
-        known_cc |= set(family.critical)
-    for cc_id in extra:
-        if cc_id not in known_cc:
-            raise KnowledgeError("rules/data/critical.yml", cc_id, "no such critical condition")
-    glossary, safety_terms = load_glossary(root / "glossary.yml")
-    symptoms: tuple[Symptom, ...] = load_symptoms(rules_data / "symptoms.yml", families)
-    return KnowledgeBase(families=families, symptoms=symptoms, glossary=glossary,
-                         catalogues=load_catalogues(root / "i18n", families),
-                         texts=load_texts(rules_data / "i18n"), safety_terms=safety_terms)
-
-
-def load_glossary(path: Path) -> tuple[dict[str, dict[str, tuple[str, ...]]], frozenset[str]]:
-    """term id -> language -> preferred term and synonyms; and the ids of safety terms."""
-    if not path.exists():
-        return {}, frozenset()
-    data = _read_yaml(path, path.name) or {}
-    terms: dict[str, dict[str, tuple[str, ...]]] = {}
-    safety: set[str] = set()
-    for raw in data.get("terms") or []:
-        entry = f"term {raw.get('id', '?')}"
-        tid = _require(raw, "id", str, path.name, entry)
-        synonyms = raw.get("synonyms") or {}
-        terms[tid] = {lang: tuple([raw[lang]] + list(synonyms.get(lang) or []))
-                      for lang in LANGUAGES if raw.get(lang)}
-        if "en" not in terms[tid]:
-            raise KnowledgeError(path.name, entry, "missing English term 'en'")
-        if "safety" in (raw.get("domains") or []):
-            safety.add(tid)
-    return terms, frozenset(safety)
-
-
-__all__ = ["KnowledgeError", "load_knowledge", "load_family", "parse_condition", "SymptomEffect"]

@@ -1,10 +1,11 @@
-"""The knowledge pack's validation error, shared by every reader of the pack."""
+"""The knowledge pack's validation error, raised by every reader of the pack."""
 
 from __future__ import annotations
 
 
 class KnowledgeError(Exception):
-    """A knowledge file breaks its schema or a cross-reference."""
+    """A knowledge file breaks its schema or a cross-reference: names the file, the entry and
+    the rule it breaks."""
 
     def __init__(self, file: str, entry: str, problem: str) -> None:
         super().__init__(f"{file}: {entry}: {problem}")
