@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from api import credentials
+from api.auth import key_store
 from bench.running import percentile
 from db.migrate import upgrade
 from tickets.database import create_store_engine
@@ -209,7 +209,7 @@ def one_run(backend: str, args: argparse.Namespace) -> dict[str, object]:
     with database(backend, args.pg_server) as url:
         upgrade(url)
         engine = create_store_engine(url)
-        keys = {role: credentials.create_key(engine, role=role, name=f"bench-{role}")[0]
+        keys = {role: key_store.create_key(engine, role=role, name=f"bench-{role}")[0]
                 for role in ("assistant", "engineer")}
         engine.dispose()
         with api_server(url) as base:

@@ -21,7 +21,7 @@ RASA_BIN = RASA_ENV / "bin" / "rasa"
 # parts of core they import: folding, the languages, language detection), and the exact Rasa
 # environment.
 MODEL_INPUTS = (
-    "config.yml", "bot/domain.yml", "bot/data", "bot/components", "core/text.py",
+    "config.yml", "bot/domain.yml", "bot/data", "bot/nlu", "core/text.py",
     "core/languages.py", "core/language_detection.py", "bot/requirements-rasa.lock",
 )
 INPUT_SUFFIXES = {".yml", ".yaml", ".py", ".json", ".txt", ".md"}

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.auth import ServiceOrStaff
+from api.auth.dependencies import ServiceOrStaff
 from api.deps import EngineDep, get_now
 from api.ticket_http import TicketRoute
 from api.ticket_schemas import CommentPublic, CustomerMessage, HandoffPublic

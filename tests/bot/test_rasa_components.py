@@ -25,7 +25,7 @@ def run_in_rasa_env(code: str) -> dict:
 def test_ngram_model_learns_unseen_phrasings_and_folds_accents():
     result = run_in_rasa_env("""
         import json
-        from bot.components.ngram_intents import NgramIntentModel, fold
+        from bot.nlu.ngram_intents.model import NgramIntentModel, fold
         texts = ["hello there", "good morning", "hi", "Γεια σας", "καλημέρα",
                  "the pump leaks water", "water is leaking from the seal", "η αντλία στάζει νερό",
                  "bye", "see you", "goodbye", "αντίο"]
@@ -51,7 +51,7 @@ def test_ngram_model_learns_unseen_phrasings_and_folds_accents():
 def test_ngram_classifier_blends_diet_ranking_and_sets_the_intent():
     result = run_in_rasa_env("""
         import json
-        from bot.components.ngram_intent_classifier import blend
+        from bot.nlu.ngram_intents.component import blend
         own = [("greet", 0.6), ("goodbye", 0.4)]
         diet = [{"name": "goodbye", "confidence": 1.0}]
         print(json.dumps({
@@ -77,9 +77,9 @@ def test_trained_components_store_their_state_and_load_it_back(tmp_path):
         from rasa.engine.storage.resource import Resource
         from rasa.shared.nlu.training_data.message import Message
         from rasa.shared.nlu.training_data.training_data import TrainingData
-        from bot.components.language_detector import LanguageDetector
-        from bot.components.ngram_intent_classifier import NgramIntentClassifier
-        from bot.components.vocabulary_guard import VocabularyGuard
+        from bot.nlu.language.component import LanguageDetector
+        from bot.nlu.ngram_intents.component import NgramIntentClassifier
+        from bot.nlu.vocabulary.component import VocabularyGuard
         storage = LocalModelStorage(Path({str(tmp_path)!r}))
         context = ExecutionContext(GraphSchema({{}}), "test")
         rows = [("hello", "greet", "en"), ("hi there", "greet", "en"),

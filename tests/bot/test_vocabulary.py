@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.components.vocabulary import Vocabulary, words
+from bot.nlu.vocabulary.model import Vocabulary, words
 
 
 def test_words_fold_case_and_accents_and_keep_codes():

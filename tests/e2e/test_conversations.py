@@ -139,7 +139,7 @@ def test_manual_answer_with_citation_then_a_person(system, language):
 def engineer_key(system) -> str:
     env = {"ASSISTANT_DATABASE_URL": system.settings.database_url,
            "ASSISTANT_DATA_DIR": str(system.settings.data_dir)}
-    out = subprocess.run([sys.executable, "-m", "api.keys", "create", "--role", "engineer",
+    out = subprocess.run([sys.executable, "-m", "api.auth", "create", "--role", "engineer",
                           "--name", "e2e-engineer"], capture_output=True, text=True,
                          cwd=PROJECT_ROOT, env={**__import__("os").environ, **env},
                          check=True)

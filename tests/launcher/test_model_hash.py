@@ -37,8 +37,8 @@ def test_any_model_input_change_changes_the_hash(project_copy, changed):
 def test_files_outside_the_inputs_do_not_matter(project_copy):
     before = content_hash(project_copy)
     (project_copy / "README.md").write_text("docs")
-    (project_copy / "bot" / "components" / "__pycache__").mkdir(exist_ok=True)
-    (project_copy / "bot" / "components" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    (project_copy / "bot" / "nlu" / "__pycache__").mkdir(exist_ok=True)
+    (project_copy / "bot" / "nlu" / "__pycache__" / "x.pyc").write_bytes(b"\0")
     assert content_hash(project_copy) == before
 
 

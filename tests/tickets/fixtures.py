@@ -92,7 +92,7 @@ def api_settings(db_url: str, tmp_path: Path):
 @pytest.fixture()
 def keys(api_settings) -> dict[str, str]:
     """One API key per role (and a second customer), minted in the test's database."""
-    from api import credentials
+    from api.auth import key_store
     from api.deps import engine_for
 
     engine = engine_for(api_settings)
@@ -101,8 +101,8 @@ def keys(api_settings) -> dict[str, str]:
                                   ("assistant", "assistant", None),
                                   ("customer", "customer", "CUST-001"),
                                   ("other_customer", "customer", "CUST-002")]:
-        minted[label], _ = credentials.create_key(engine, role=role, customer_id=customer,
-                                                  name=f"{label}-name")
+        minted[label], _ = key_store.create_key(engine, role=role, customer_id=customer,
+                                                name=f"{label}-name")
     return minted
 
 

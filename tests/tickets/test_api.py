@@ -162,9 +162,9 @@ def test_unmigrated_database_is_503_not_500(app, api_settings, keys, tmp_path):
 
     empty = api_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/empty.db"})
     app.dependency_overrides[get_settings] = lambda: empty
-    from api import credentials
+    from api.auth import key_store
 
-    credentials._cache.clear()
+    key_store._cache.clear()
     with TestClient(app) as test_client:
         response = test_client.get("/api/v1/tickets", headers=auth(keys["engineer"]))
     assert response.status_code == 503

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api import credentials
+from api.auth import key_store
 from api.deps import engine_for, get_settings
 from api.main import create_app
 from core.settings import Settings
@@ -32,7 +32,7 @@ def fuzz_key(tmp_path) -> tuple[Settings, str]:
     upgrade(url)
     config = Settings(database_url=url, data_dir=tmp_path, tickets_worker_interval_s=0,
                       tickets_max_body_bytes=64 * 1024)
-    key, _ = credentials.create_key(engine_for(config), role="admin", name="fuzzer")
+    key, _ = key_store.create_key(engine_for(config), role="admin", name="fuzzer")
     # a ticket for the operations that name one to find something now and then
     return config, key
 

@@ -1,4 +1,4 @@
-"""`python -m api.keys create` mints a working key, printed as the last line."""
+"""`python -m api.auth create` mints a working key, printed as the last line."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import os
 import subprocess
 import sys
 
-from api import credentials
+from api.auth import key_store
 from core.settings import PROJECT_ROOT
 from tickets.database import create_store_engine
 
 
 def run_keys(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
-    return subprocess.run([sys.executable, "-m", "api.keys", *args], cwd=PROJECT_ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "api.auth", *args], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -22,7 +22,7 @@ def test_create_prints_a_key_that_authenticates_with_its_role(tmp_path):
     assert done.returncode == 0, done.stderr
     key = done.stdout.strip().splitlines()[-1]
     engine = create_store_engine(f"sqlite:///{tmp_path / 't.db'}")
-    actor = credentials.authenticate(engine, key=key)
+    actor = key_store.authenticate(engine, key=key)
     assert (actor.role, actor.customer_id) == ("customer", "CUST-001")
     listed = run_keys(tmp_path, "list")
     # The secret is urlsafe base64 and may itself hold "_": split off the prefix and id only.
@@ -30,11 +30,11 @@ def test_create_prints_a_key_that_authenticates_with_its_role(tmp_path):
     assert "customer" in listed.stdout and secret not in listed.stdout
     key_id = key.split("_")[1]
     assert run_keys(tmp_path, "revoke", key_id).returncode == 0
-    credentials._cache.clear()
+    key_store._cache.clear()
     try:
-        credentials.authenticate(engine, key=key)
+        key_store.authenticate(engine, key=key)
         raise AssertionError("a revoked key authenticated")
-    except credentials.InvalidKeyError:
+    except key_store.InvalidKeyError:
         pass
 
 

@@ -1,5 +1,5 @@
 """Rasa NLU component: a message with no known word gets intent confidence 0, so the
-FallbackClassifier that follows turns it into `nlu_fallback` (see vocabulary.py for why)."""
+FallbackClassifier that follows turns it into `nlu_fallback` (see model.py for why)."""
 
 import json
 from typing import Any, Dict, List, Optional, Text
@@ -10,8 +10,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.stored import StoredStateComponent
-from bot.components.vocabulary import Vocabulary
+from bot.nlu.stored import StoredStateComponent
+from bot.nlu.vocabulary.model import Vocabulary
 
 
 @DefaultV1Recipe.register(

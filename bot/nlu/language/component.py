@@ -3,7 +3,9 @@
 The domain maps the entity to the `language` slot (entity not influencing the dialogue), so a
 message whose language cannot be told leaves the slot, and with it the reply language, unchanged.
 The phrase/word lexicon is learnt from the training examples' intent metadata (`language: xx`) and
-stored in the model as JSON.
+stored in the model as JSON. The model itself (the lexicon and the identifier) is
+core/language_detection.py rather than a model.py here, because the REST channel and the manuals'
+ingestion and search use it too.
 """
 
 import json
@@ -17,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.stored import StoredStateComponent
+from bot.nlu.stored import StoredStateComponent
 from core.language_detection import Detection, LanguageIdentifier, LanguageLexicon
 
 logger = logging.getLogger(__name__)

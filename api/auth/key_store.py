@@ -1,4 +1,4 @@
-"""API keys: minted by `python -m api.keys`, stored as a salted scrypt hash, checked per request.
+"""API keys: minted by `python -m api.auth`, stored as a salted scrypt hash, checked per request.
 
 A key reads `hk_<key id>_<secret>`. The key id is stored in clear to find the row; only the
 secret's hash is stored. Verified keys are remembered in process for a short while so that the

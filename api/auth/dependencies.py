@@ -10,11 +10,11 @@ from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 
-from api import credentials
+from api.auth import key_store
 from api.deps import get_engine
 from tickets.domain import Actor
 
-bearer = HTTPBearer(auto_error=False, description="an API key from `python -m api.keys create`")
+bearer = HTTPBearer(auto_error=False, description="an API key from `python -m api.auth create`")
 UNAUTHORIZED = "missing or invalid credentials"
 
 
@@ -26,8 +26,8 @@ async def current_actor(
     if auth is None or auth.scheme.lower() != "bearer" or not auth.credentials:
         raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
     try:
-        return await asyncio.to_thread(credentials.authenticate, engine, key=auth.credentials)
-    except credentials.InvalidKeyError:
+        return await asyncio.to_thread(key_store.authenticate, engine, key=auth.credentials)
+    except key_store.InvalidKeyError:
         raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}) from None
 
 

@@ -1,4 +1,4 @@
-"""Rasa NLU component: intents from the n-gram linear model (ngram_intents.py), blended with
+"""Rasa NLU component: intents from the n-gram linear model (model.py), blended with
 DIET's ranking when DIET ran before it.
 
 The blend weight is the linear model's share: 1.0 ignores DIET, 0.0 keeps DIET's ranking.
@@ -14,8 +14,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.ngram_intents import NgramIntentModel
-from bot.components.stored import StoredStateComponent
+from bot.nlu.ngram_intents.model import NgramIntentModel
+from bot.nlu.stored import StoredStateComponent
 
 
 def blend(

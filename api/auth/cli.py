@@ -1,9 +1,9 @@
 """Mint, list and revoke API keys of the ticket service.
 
-    .venv/bin/python -m api.keys create --role engineer [--name T-GR-01]
-    .venv/bin/python -m api.keys create --role customer --customer CUST-001
-    .venv/bin/python -m api.keys list
-    .venv/bin/python -m api.keys revoke KEY_ID
+    .venv/bin/python -m api.auth create --role engineer [--name T-GR-01]
+    .venv/bin/python -m api.auth create --role customer --customer CUST-001
+    .venv/bin/python -m api.auth list
+    .venv/bin/python -m api.auth revoke KEY_ID
 
 `create` prints the new key as its last line; it is shown only once (only its hash is stored).
 Roles: customer (own tickets only), engineer, admin, assistant (the chatbot's service account).
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from api import credentials
+from api.auth import key_store
 from core.settings import get_settings
 from db.migrate import upgrade
 from tickets.catalog import default_catalog
@@ -24,7 +24,7 @@ from tickets.errors import UnknownReferenceError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.keys", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m api.auth", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="mint a new key (printed as the last line)")
@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             except UnknownReferenceError as exc:
                 parser.error(str(exc))
         try:
-            key, row = credentials.create_key(engine, role=args.role, name=args.name,
-                                              customer_id=args.customer)
+            key, row = key_store.create_key(engine, role=args.role, name=args.name,
+                                            customer_id=args.customer)
         except ValueError as exc:
             parser.error(str(exc))
         print(f"created {row.role} key {row.key_id} for {row.name}"
@@ -60,11 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         print(key)
         return 0
     if args.command == "list":
-        for row in credentials.list_keys(engine):
+        for row in key_store.list_keys(engine):
             state = "revoked" if row.revoked_at else "active"
             print(f"{row.key_id}  {row.role:9}  {row.customer_id or '-':9}  {state:7}  {row.name}")
         return 0
-    if not credentials.revoke_key(engine, key_id=args.key_id):
+    if not key_store.revoke_key(engine, key_id=args.key_id):
         print(f"no active key {args.key_id}", file=sys.stderr)
         return 1
     print(f"revoked {args.key_id}")

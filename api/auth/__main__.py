@@ -1,0 +1,5 @@
+import sys
+
+from api.auth.cli import main
+
+sys.exit(main())

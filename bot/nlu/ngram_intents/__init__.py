@@ -1,0 +1,1 @@
+"""NgramIntentClassifier (component.py) over the n-gram linear intent model (model.py)."""

@@ -1,0 +1,1 @@
+"""VocabularyGuard (component.py): no known word (model.py) means not understood."""
