@@ -13,12 +13,9 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import snowballstemmer
-
 from core.languages import LANGUAGES
+from core.stemming import stemmer
 from core.text import strip_accents
-
-_SNOWBALL = {"en": "english", "el": "greek", "de": "german", "fr": "french", "es": "spanish"}
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Codes and part numbers are kept whole as well: E101, AL103, HSC-OF-015, F004.
@@ -41,11 +38,6 @@ _STOPWORDS = {
 
 
 @lru_cache(maxsize=8)
-def _stemmer(language: str):  # type: ignore[no-untyped-def]
-    return snowballstemmer.stemmer(_SNOWBALL[language])
-
-
-@lru_cache(maxsize=8)
 def _stopwords(language: str) -> frozenset[str]:
     return frozenset(strip_accents(w) for w in _STOPWORDS[language].split())
 
@@ -61,7 +53,6 @@ class Analyzer:
 
     def __init__(self, language: str) -> None:
         self.language = check_language(language)
-        self._stem = _stemmer(language).stemWord
         self._stop = _stopwords(language)
         self._cache: dict[str, str] = {}
 
@@ -69,7 +60,8 @@ class Analyzer:
         """Index term of one lower-case word."""
         cached = self._cache.get(word)
         if cached is None:
-            cached = self._stem(strip_accents(word)) if not word.isdigit() else word
+            cached = stemmer(self.language).stemWord(strip_accents(word)) \
+                if not word.isdigit() else word
             if len(self._cache) < 200_000:
                 self._cache[word] = cached
         return cached
@@ -147,7 +139,8 @@ class Decompounder:
 
 @lru_cache(maxsize=8)
 def analyzer(language: str) -> Analyzer:
-    """Shared analyzer per language (stemmers are not free to build)."""
+    """Shared analyzer per language (its cache of terms is shared; the stemmers are per
+    thread, core/stemming.py)."""
     return Analyzer(language)
 
 

@@ -12,26 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
-
-import snowballstemmer
 
 from core.knowledge.model import Family, KnowledgeBase, Value
+from core.stemming import SNOWBALL, stemmer
 from core.text import strip_accents
 
-_STEMMERS = {"en": "english", "el": "greek", "de": "german", "fr": "french", "es": "spanish"}
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-@lru_cache(maxsize=8)
-def _stemmer(language: str) -> Any:
-    return snowballstemmer.stemmer(_STEMMERS[language])
 
 
 @lru_cache(maxsize=16384)
 def stems(text: str, language: str) -> tuple[str, ...]:
     words = _WORD.findall(text.casefold().replace("_", " "))
-    return tuple(strip_accents(w) for w in _stemmer(language).stemWords(words))
+    return tuple(strip_accents(w) for w in stemmer(language).stemWords(words))
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
@@ -54,7 +46,7 @@ def match_symptom(text: str, family: Family, kb: KnowledgeBase) -> SymptomMatch:
     result = SymptomMatch()
     if not text or not text.strip():
         return result
-    by_language = {lang: stems(text, lang) for lang in _STEMMERS}
+    by_language = {lang: stems(text, lang) for lang in SNOWBALL}
     for symptom in kb.symptoms:
         if any(_contains(by_language[lang], stems(p, lang))
                for lang, phrases in symptom.phrases.items() for p in phrases):
