@@ -8,8 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.background import lifespan as tickets_lifespan
-from api.routes import actions, chat, console, conversations, diagnostics, health, tickets
+from api.routes import actions, chat, console, conversations, diagnostics, health
 from api.routes import search as search_routes
+from api.tickets import routes as tickets
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from api.deps import EngineDep, get_settings
 from api.routes.console import SECURITY_HEADERS
-from api.ticket_http import TicketRoute
+from api.tickets.http import TicketRoute
 from core.settings import Settings
 from tickets import conversations
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth.dependencies import ServiceOrStaff
 from api.deps import EngineDep, get_now
-from api.ticket_http import TicketRoute
-from api.ticket_schemas import CommentPublic, CustomerMessage, HandoffPublic
+from api.tickets.http import TicketRoute
+from api.tickets.schemas import CommentPublic, CustomerMessage, HandoffPublic
 from tickets import conversations
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["hand-off"], route_class=TicketRoute)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 
 from api.auth.dependencies import AnyActor, Staff
 from api.deps import EngineDep, get_catalog, get_now
-from api.ticket_http import TicketRoute, etag, parse_if_match, to_public
-from api.ticket_schemas import (
+from api.tickets.http import TicketRoute, etag, parse_if_match, to_public
+from api.tickets.schemas import (
     AssignRequest,
     CommentCreate,
     CommentPublic,

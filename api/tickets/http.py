@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from api.ticket_schemas import SlaState, TicketPublic
+from api.tickets.schemas import SlaState, TicketPublic
 from core.settings import get_settings
 from db.tickets import Ticket
 from tickets import sla, workflow
