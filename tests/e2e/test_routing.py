@@ -23,23 +23,23 @@ REPORTED = {"en": "P100-2021-00777", "el": "P050-2019-00988", "de": "P150-2020-0
 
 ROUTING = {
     "en": {"routine": "The compressor gives no air any more, the pressure stays at 2 bar",
-           "possible": "oil fog around the compressor",
+           "possible": "oil fog near the compressor",
            "ood": "Can you book me a table for two tonight?",
            "how_to": "How do I replace the mechanical seal on pump {serial}?"},
     "el": {"routine": "Ο συμπιεστής δεν βγάζει πια αέρα, η πίεση μένει στα 2 bar",
-           "possible": "λαδομίχλη γύρω από τον συμπιεστή",
+           "possible": "λίγη λαδομίχλη βγαίνει από τον συμπιεστή",
            "ood": "Μπορείς να μου κλείσεις τραπέζι για δύο απόψε;",
            "how_to": "Πώς αλλάζω τον μηχανικό στυπιοθλίπτη στην αντλία {serial};"},
     "de": {"routine": "Der Kompressor liefert keine Luft mehr, der Druck bleibt bei 2 bar",
-           "possible": "dichter Ölnebel rund um den Kompressor",
+           "possible": "Ölnebel am Kompressor",
            "ood": "Kannst du mir heute Abend einen Tisch für zwei reservieren?",
            "how_to": "Wie tausche ich die Gleitringdichtung an der Pumpe {serial}?"},
     "fr": {"routine": "Le compresseur ne donne plus d'air, la pression reste à 2 bar",
-           "possible": "brouillard d'huile près du compresseur",
+           "possible": "brouillard d'huile autour du compresseur",
            "ood": "Tu peux me réserver une table pour deux ce soir ?",
            "how_to": "Comment remplacer la garniture mécanique de la pompe {serial} ?"},
     "es": {"routine": "El compresor ya no da aire, la presión se queda en 2 bar",
-           "possible": "hay niebla de aceite alrededor del compresor",
+           "possible": "sale niebla de aceite del compresor",
            "ood": "¿Me reservas una mesa para dos esta noche?",
            "how_to": "¿Cómo cambio el sello mecánico de la bomba {serial}?"},
 }
@@ -70,12 +70,15 @@ def test_a_routine_report_with_alarming_words_gets_no_safety_reply(system, langu
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_possible_danger_asks_once_and_yes_takes_the_danger_path(system, language):
+    # Between the instruction and the P1 thresholds (bot/triage/thresholds.yml, where the
+    # band of a question alone is empty since the thresholds of 2026-12-04): the safety
+    # instruction first, then the one question; yes opens the P1 ticket.
     sender = start(system, language)
     messages = system.chat(sender, ROUTING[language]["possible"])
-    assert kinds(messages) == ["safety_check"], messages
+    assert kinds(messages) == ["safety", "safety_check"], messages
     assert say("safety_check_question", language) in texts(messages)
     messages = system.chat(sender, "/affirm")
-    assert kinds(messages)[:2] == ["safety", "ticket"], messages
+    assert "ticket" in kinds(messages), messages
     assert custom(messages, "ticket")["priority"] == "P1"
 
 
@@ -83,7 +86,7 @@ def test_possible_danger_asks_once_and_yes_takes_the_danger_path(system, languag
 def test_possible_danger_no_carries_on_with_the_message(system, language):
     sender = start(system, language, COMPRESSOR)
     messages = system.chat(sender, ROUTING[language]["possible"])
-    assert kinds(messages) == ["safety_check"], messages
+    assert kinds(messages) == ["safety", "safety_check"], messages
     messages = system.chat(sender, "/deny")
     assert not {"safety", "safety_check", "ticket"} & set(kinds(messages)), messages
     assert messages, "the message that raised the question is answered"
