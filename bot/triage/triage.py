@@ -19,9 +19,11 @@ import yaml
 from bot.dialogue.languages import unsupported_language
 from bot.triage.corpus import SMALL_TALK, examples
 from bot.triage.model import TextClassifier
+from bot.triage.names import KnownNames
 from bot.triage.safety import Danger, SafetyThresholds, train_safety
 from bot.triage.scope import train_scope
 from bot.triage.vocabulary import DomainVocabulary, default_vocabulary
+from core.knowledge.loader import default_knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ class Triage:
     scope: TextClassifier
     vocabulary: DomainVocabulary
     thresholds: Thresholds
+    names: KnownNames | None = None
 
     def route(self, text: str, *, intent: str = "", confidence: float = 1.0,
               awaiting: str | None = None, has_id: bool = False,
@@ -102,9 +105,11 @@ class Triage:
         (rules/readings.py)."""
         if not text.strip():  # a button's payload: the customer chose from our own offer
             return Verdict(Route.FLOW, 0.0)
+        # Our engineers', customers' and products' names say whose the message is, as an id does.
+        ours = has_id or (self.names is not None and self.names.found(text))
         danger = self.safety.probability([text])[0]
         level = _together(self.thresholds.safety.level(danger), known)
-        if level is not Danger.NONE and known is Danger.NONE and not has_id and \
+        if level is not Danger.NONE and known is Danger.NONE and not ours and \
                 self.scope.probability([text])[0] >= FOREIGN_DANGER:
             # "My fridge at home ices up and water runs out", "laptop fan sounds like a jet":
             # alarming words about something that is not ours. No pack condition, no id.
@@ -116,13 +121,13 @@ class Triage:
         if level is Danger.POSSIBLE:
             return Verdict(Route.SAFETY_CHECK, danger)
         ood = None
-        if not has_id and unsupported_language(text):
+        if not ours and unsupported_language(text):
             # The domain models know the five languages only: a message in another one cannot
             # be judged in or out of the domain, only answered in the language we have.
             return Verdict(Route.UNSUPPORTED_LANGUAGE, danger)
         # No known word at all is gibberish, not another domain: the fallback's polite
         # "please rephrase" answers it.
-        if not has_id and awaiting is None and not _small_talk(text, intent, confidence) \
+        if not ours and awaiting is None and not _small_talk(text, intent, confidence) \
                 and self.scope.known_words(text) > 0:
             ood = self.scope.probability([text])[0]
             limit = self.thresholds.out_of_domain if self.vocabulary.hits(text) else \
@@ -156,7 +161,8 @@ def _small_talk(text: str, intent: str, confidence: float) -> bool:
 def train_triage(thresholds: Thresholds | None = None) -> Triage:
     data = examples()
     triage = Triage(train_safety(data), train_scope(data), default_vocabulary(),
-                    thresholds or Thresholds.load())
+                    thresholds or Thresholds.load(),
+                    KnownNames.from_knowledge(default_knowledge()))
     logger.info("triage trained on %d examples", len(data))
     return triage
 

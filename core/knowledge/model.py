@@ -296,11 +296,23 @@ class ServiceCustomer:
 
 
 @dataclass(frozen=True)
+class Technician:
+    """A field engineer of the service organisation."""
+
+    id: str
+    name: str
+    region: str | None = None
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Service:
     """The service organisation of service.yml."""
 
+    company: str = ""  # the service organisation's own name (meta.company)
     tiers: dict[str, ContractTier] = field(default_factory=dict)
     customers: tuple[ServiceCustomer, ...] = ()
+    technicians: tuple[Technician, ...] = ()
     warehouses: dict[str, str] = field(default_factory=dict)  # id -> name
     region_warehouse: dict[str, str] = field(default_factory=dict)  # service region -> warehouse
     warranty: dict[str, Any] = field(default_factory=dict)

@@ -1,6 +1,6 @@
 """The service organisation (`knowledge/service.yml`): which family files make up the pack,
 which ticket priority each error-code severity maps to, contract tiers, customers with their
-sites and machines, warehouses, service regions and the warranty.
+sites and machines, the field engineers, warehouses, service regions and the warranty.
 
 Here the file's shape is checked; the ticket catalogue checks what only it knows about (SLA
 clocks and hours, the site calendar)."""
@@ -17,6 +17,7 @@ from core.knowledge.model import (
     Equipment,
     Service,
     ServiceCustomer,
+    Technician,
 )
 from core.knowledge.reading import ident, read_yaml, require
 
@@ -65,12 +66,22 @@ def parse_service(service: dict[str, Any]) -> Service:
             resolution_target_h=dict(raw.get("resolution_target_h") or {}),
             fields=dict(raw))
     return Service(
+        company=str((service.get("meta") or {}).get("company") or ""),
         tiers=tiers,
         customers=tuple(_customer(raw) for raw in service.get("customers") or []),
+        technicians=tuple(_technician(raw) for raw in service.get("technicians") or []),
         warehouses={str(w["id"]): str(w["name"]) for w in service.get("warehouses") or []},
         region_warehouse={str(r["id"]): str(r["warehouse"])
                           for r in service.get("service_regions") or []},
         warranty=dict(service.get("warranty") or {}))
+
+
+def _technician(raw: Any) -> Technician:
+    entry = f"technicians[{ident(raw, 'id')}]"
+    return Technician(id=require(raw, "id", str, FILE, entry),
+                      name=require(raw, "name", str, FILE, entry),
+                      region=raw.get("region"),
+                      languages=tuple(str(x) for x in raw.get("languages") or ()))
 
 
 def _customer(raw: Any) -> ServiceCustomer:
