@@ -62,12 +62,15 @@ def score(triage: Triage, sets: dict[str, dict[str, list]]) -> dict[tuple[str, s
             intents = [None if isinstance(i, str) else i.get("intent") for i in items]
             known = np.array([bool(reader.hazards(t, lang, _family(kb, t)).now) for t in texts])
             ood = np.array(triage.scope.probability(texts))
-            # As the triage does: no danger heard in what is clearly not ours (no id either).
-            foreign = (ood >= FOREIGN_DANGER) & ~np.array([_has_id(t) for t in texts])
+            # As the triage does: a message with an id or one of our names (engineers,
+            # customers, products) is ours; no danger heard in what is clearly not ours.
+            ours = np.array([_has_id(t) or (triage.names is not None and
+                                            triage.names.found(t)) for t in texts])
+            foreign = (ood >= FOREIGN_DANGER) & ~ours
             danger = np.where(foreign, 0.0, np.array(triage.safety.probability(texts)))
             scores[(lang, cat)] = {
                 "danger": np.where(known, 1.0, danger),
-                "ood": ood,
+                "ood": np.where(ours, 0.0, ood),
                 "bare": np.array([triage.vocabulary.hits(t) == 0 for t in texts]),
                 "small_talk": np.array([i in SMALL_TALK for i in intents]),
             }
@@ -200,21 +203,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="a folder under bench/data/blind (repeat; default: every folder "
                              "with a validation set)")
     # The targets: the emergency reply on at most 3% of routine messages, a P1 ticket opened
-    # without confirmation on at most 1%; the rules keep a margin for unseen messages.
-    parser.add_argument("--max-routine-now", type=float, default=0.02,
+    # without confirmation on at most 1%; the rules keep a margin for unseen messages. The
+    # margin is half: a fresh blind set (2026-12-04o) gave 4% (P1 2%) at thresholds whose
+    # rates here were 2% (P1 0.5%), since these sets have chosen thresholds before.
+    parser.add_argument("--max-routine-now", type=float, default=0.01,
                         help="routine messages given the safety instruction")
-    parser.add_argument("--max-routine-p1", type=float, default=0.005,
+    parser.add_argument("--max-routine-p1", type=float, default=0.002,
                         help="routine messages given a P1 ticket without a question")
-    parser.add_argument("--max-routine-now-language", type=float, default=0.03,
+    parser.add_argument("--max-routine-now-language", type=float, default=0.02,
                         help="the same in any one language")
-    parser.add_argument("--max-routine-p1-language", type=float, default=0.01,
+    parser.add_argument("--max-routine-p1-language", type=float, default=0.005,
                         help="the same in any one language")
     parser.add_argument("--max-ood-now", type=float, default=0.001,
                         help="out-of-domain requests given the safety instruction (the target "
                              "is none; one in a thousand allows for a stray one in thousands)")
     parser.add_argument("--max-routine-check", type=float, default=0.10)
-    parser.add_argument("--max-in-domain-ood", type=float, default=0.01)
-    parser.add_argument("--max-in-domain-ood-language", type=float, default=0.02,
+    # In-domain messages called out of domain: 2-4% on the fresh blind sets n and o at rates
+    # of 1% here; a margin of a quarter.
+    parser.add_argument("--max-in-domain-ood", type=float, default=0.0075)
+    parser.add_argument("--max-in-domain-ood-language", type=float, default=0.015,
                         help="the same in any one language")
     parser.add_argument("--min-emergencies-asked", type=float, default=0.99,
                         help="emergencies that get at least the safety question")
