@@ -139,8 +139,12 @@ class Controller:
             return out
         verdict = self._verdict(turn, found)
         route = verdict.route
-        if step == "urgent_safety" and route not in (Route.DANGER, Route.DANGER_LIKELY):
+        if step == "urgent_safety" and route not in (Route.DANGER, Route.DANGER_LIKELY,
+                                                     Route.OUT_OF_DOMAIN):
             # NLU hears danger where the triage does not: ask rather than guess either way.
+            # Not when the triage is sure the message is not ours ("books like The Shadow of
+            # the Wind"): over the study sets' emergencies, every one whose P(out of domain)
+            # passes the threshold is one the safety model is sure of.
             route = Route.SAFETY_CHECK
         if route is Route.SAFETY_CHECK and (
                 turn.awaiting is Awaiting.DIAGNOSIS or asks_how(turn.text)
