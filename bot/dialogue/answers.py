@@ -35,6 +35,9 @@ LABEL_WEIGHT = 2.0
 FUNCTION_ZIPF = 5.8
 STEM_MATCH = 0.95  # the same first five letters, not the same word
 ABBREVIATION = 0.85  # four letters that begin the word ("mech" for "mechanical")
+COMPOUND = 8  # letters of the shorter of two words that may share a compound's head noun
+HEAD = 6  # letters of the shared head, at least ("riemensatz", not "satz")
+DICE_MIN = 0.55  # the share of letter triples two words must have in common to be alike
 # A part whose name has a word the message says it does not want ("the coil, not the body")
 # keeps this share of its score.
 UNWANTED = 0.5
@@ -224,17 +227,34 @@ def _similar(asked: str, name_word: str) -> float:
         # The same stem, or only the same first part of a compound ("Lageröl" / "Lagersatz"):
         # the word itself, when a part's name has it, names that part better.
         return STEM_MATCH
+    shorter, longer = sorted((asked, name_word), key=len)
+    if len(shorter) >= 4 and longer.startswith(shorter) and len(longer) - len(shorter) <= 2:
+        # An ending of inflection on a short word: "belts" / "belt", "seals" / "seal".
+        return STEM_MATCH
     if len(asked) == 4 and name_word.startswith(asked):
         # An abbreviation ("mech seal", "temp sensor", "cond fan").
         return ABBREVIATION
-    shorter, longer = sorted((asked, name_word), key=len)
     if len(shorter) >= 5 and shorter in longer:
         # A word inside a compound: the more of it, the better ("Filtereinsatz" names
         # "Luftfiltereinsatz" better than "Filter" does).
         return 0.8 + 0.15 * len(shorter) / len(longer)
     a, b = _trigrams(asked), _trigrams(name_word)
     dice = 2 * len(a & b) / (len(a) + len(b))
-    return dice if dice >= 0.55 else 0.0
+    head = _common_tail(asked, name_word)
+    if len(shorter) >= COMPOUND and head >= HEAD and (head >= len(shorter) / 2 or
+                                                      dice >= DICE_MIN):
+        # Two compounds with the same head noun, the last part, which says what the thing is
+        # ("Keilriemensatz" / "Antriebsriemensatz"); the more letters they share besides, the
+        # closer ("Abscheiderpatrone" is the "Ölabscheidepatrone", not the "Ölfilterpatrone").
+        return 0.8 + 0.15 * dice
+    return dice if dice >= DICE_MIN else 0.0
+
+
+def _common_tail(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
 
 
 Glossary = dict[str, dict[str, tuple[str, ...]]]  # term id -> language -> forms

@@ -109,7 +109,15 @@ _PART = re.compile(
     r"|\bpedir\b|\bpedido|\bprecio|\bcuanto (cuesta|vale|sale)|\btienen\b|\bteneis\b"
     r"|\bdisponib|\bpresupuesto|\bplazo\b|\bnecesito\b"
     r"|\b(quiero|quisiera) (un|una|unos|unas|dos|\d)\b|\b(me|nos) hace(n)? falta\b|\bnecesitamos\b"
-    r"|\brecambio|\brepuesto|\bcomprar\b|\bmandad(me|nos)?\b|\benviad(me|nos)?\b")
+    r"|\brecambio|\brepuesto|\bcomprar\b|\bmandad(me|nos)?\b|\benviad(me|nos)?\b"
+    # Sending a part: "how quick can you send them", "bitte einen neuen schicken",
+    # "¿me mandáis un juego de correas?", "στείλτε μου" (a person sent is a visit, which the
+    # controller tells apart first).
+    r"|\b(send|ship) (them|it|one|over|a new|two|\d)|\bhow (quick|fast|soon) can you\b"
+    r"|\bschicken\b|\bzuschicken|\bzusenden|\b(einen|eine|ein) neue(n|s)?\b"
+    r"|\benvoy(er|ez)\b|\bexpedi"
+    r"|\bmand(ar|ais|an)\b|\benvi(ar|ais|an)\b"
+    r"|\bστειλ(τε|ετε)\b|\bστελνετε\b")
 
 
 # "Order" as a sequence, not a purchase: "what's the order of steps", "in which order".

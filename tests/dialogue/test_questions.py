@@ -42,6 +42,9 @@ PART = [
     "Schmierfett für die Lager, bitte 2 Kartuschen anbieten", "il nous faut une courroie",
     "the old belt snapped, need a new one",
     "I'd like to order 2 oil filters for the HSC-37",
+    # Sending asked for.
+    "how soon can you send one?", "bitte einen neuen zuschicken", "¿me lo mandáis hoy?",
+    "pouvez-vous m'envoyer la bobine ?", "στείλτε μας δύο φίλτρα",
 ]
 NOT_PART = [
     "the pump makes a grinding noise", "Der Kompressor liefert keine Luft mehr",

@@ -315,6 +315,10 @@ def test_a_fault_reported_with_its_reading_starts_the_diagnosis(services, langua
     ("en", "bearing set for P150-2019-00078, radial and thrust", "HCP-BRG-150"),
     ("de", "Lageröl für die P150-2020-00101, brauchen so 4 Liter", "HCP-OIL-068"),
     ("fr", "garniture 35 mm pour la P100-2023-01402, dispo à Annecy ?", "HCP-MS-100"),
+    # Sending asked for, a plural, a compound with the catalogue name's head noun.
+    ("en", "two drive belts for H15S-2018-02290, how fast can you ship them", "HSC-BLT-015"),
+    ("de", "Keilriemensatz für H15S-2018-02290, bitte zusenden", "HSC-BLT-015"),
+    ("de", "Abscheiderpatrone für die H37S-2020-00877, bitte eine neue", "HSC-SE-037"),
 ])
 def test_a_part_order_heard_as_a_visit_gets_the_part(services, language, text, part):
     """NLU hears a booking; the message names a part and asks for no one to come."""
