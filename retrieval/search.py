@@ -61,6 +61,7 @@ SECTION_WEIGHT = 0.2
 TASK_WEIGHT = 0.3
 TASK_SECTION = "maint"
 TASK_MIN_WORDS = 2
+TASK_STEM = 6  # letters two stems share to be one word of a task clause
 _CLAUSE = re.compile(r"[;\u00b7\u0387]\s*|\.\s+")  # Greek separates clauses with "·"
 _ASIDE = re.compile(r"\([^)]*\)")
 FLAT_SCORE_ALL = 20_000  # below this many chunks every chunk is scored (exact ranks)
@@ -348,10 +349,14 @@ class Searcher:
         """Per chunk of a maintenance-task section, the idf-weighted share of its best-matched
         work clause that the question has (0 elsewhere, and under TASK_MIN_WORDS words)."""
         asked = set(analyzer(language).analyze(query))
+        # A noun asks for its verb's task: "regraissage" for "regraisser", "Nachschmierung"
+        # for "nachschmieren" (stems that differ only after their first letters).
+        heads = {t[:TASK_STEM] for t in asked if len(t) >= TASK_STEM}
         scores = np.zeros(len(self._task_clauses), dtype=np.float64)
         for row, clauses in enumerate(self._task_clauses):
             for terms, total in clauses:
-                found = terms & asked
+                found = {t for t in terms if t in asked or
+                         (len(t) >= TASK_STEM and t[:TASK_STEM] in heads)}
                 if len(found) >= TASK_MIN_WORDS:
                     share = sum(self._idf_of(t) for t in found) / total
                     scores[row] = max(scores[row], share)

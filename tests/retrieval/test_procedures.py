@@ -14,10 +14,10 @@ from retrieval.store import build_index
 TOP_UP = "what's the right way to top up oil on H15S-2022-03011? level is under the min mark"
 
 
-def _index_of(manual: str, tmp_path_factory, encoder: Encoder):
+def _index_of(manual: str, tmp_path_factory, encoder: Encoder, language: str = "en"):
     root = tmp_path_factory.mktemp("procedures")
-    (root / "corpus" / "en").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "docs_corpus" / "en" / manual, root / "corpus" / "en")
+    (root / "corpus" / language).mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "docs_corpus" / language / manual, root / "corpus" / language)
     build_index(root / "corpus", root / "index", encoder,
                 glossary_path=PROJECT_ROOT / "knowledge" / "glossary.yml")
     return root / "index"
@@ -59,6 +59,19 @@ def test_a_question_naming_a_scheduled_task_gets_the_task(pump_manual, encoder, 
     unweighted = Searcher.open(pump_manual, encoder, task_weight=0.0)
     assert unweighted.search(question, k=3, procedures=True).hits[0].section_id == \
         "hcp.fault.bearing_failure"
+
+
+@pytest.fixture(scope="module")
+def french_pump_manual(tmp_path_factory, encoder: Encoder):
+    return _index_of("pumps.md", tmp_path_factory, encoder, "fr")
+
+
+def test_a_task_named_by_its_noun_gets_the_task(french_pump_manual, encoder):
+    # "Regraissage" (the noun) and "Regraisser les roulements" (the task's verb) stem apart.
+    hits = Searcher.open(french_pump_manual, encoder).search(
+        "Regraissage des roulements de la HCP-100 : comment et quand ?", language="fr", k=3,
+        procedures=True).hits
+    assert hits[0].section_id == "hcp.maint.mt_hcp_2000h"
 
 
 def test_section_support_and_tasks_are_for_how_to_searches_only(compressor_manual, encoder):
