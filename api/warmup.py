@@ -14,8 +14,8 @@ logger = logging.getLogger(__name__)
 
 def warm_up(settings: Settings) -> None:
     from api.deps import diagnoser_for, searcher_for
-    from bot.dialogue.languages import unsupported_language
     from bot.dialogue.text import zipf
+    from bot.triage.other_languages import unsupported_language
     from bot.triage.triage import default_triage
     from core.languages import LANGUAGES
 

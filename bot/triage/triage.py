@@ -16,10 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.dialogue.languages import unsupported_language
 from bot.triage.corpus import SMALL_TALK, examples
 from bot.triage.model import TextClassifier
 from bot.triage.names import KnownNames
+from bot.triage.other_languages import unsupported_language
 from bot.triage.safety import Danger, SafetyThresholds, train_safety
 from bot.triage.scope import train_scope
 from bot.triage.vocabulary import DomainVocabulary, default_vocabulary

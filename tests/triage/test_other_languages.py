@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.languages import unsupported_language
+from bot.triage.other_languages import unsupported_language
 
 
 @pytest.mark.parametrize(("text", "language"), [
