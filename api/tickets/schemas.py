@@ -164,14 +164,5 @@ class HandoffRequest(Strict):
     active: bool
 
 
-class HandoffPublic(BaseModel):
-    conversation_id: str
-    human_active: bool
-    ticket_id: str | None = None
-    number: int | None = None
-    status: str | None = None
-    assignee: str | None = None
-
-
 class CustomerMessage(Strict):
     text: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
