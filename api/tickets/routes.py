@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from sqlalchemy.engine import Engine
 
 from api.auth.dependencies import AnyActor, Staff
 from api.deps import EngineDep, get_catalog, get_now
@@ -26,7 +27,7 @@ from api.tickets.schemas import (
 )
 from tickets import conversations, store
 from tickets.catalog import Catalog
-from tickets.domain import NewTicket
+from tickets.domain import Actor, NewTicket
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], route_class=TicketRoute)
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
@@ -99,12 +100,9 @@ async def get_ticket(ticket_id: str, actor: AnyActor, engine: EngineDep, catalog
 async def update_ticket(ticket_id: str, body: TicketUpdate, actor: Staff, engine: EngineDep,
                         catalog: CatalogDep, now: Now, response: Response,
                         if_match: IfMatch = None) -> TicketPublic:
-    ticket = await asyncio.to_thread(
-        store.update_ticket, engine, ticket_id=ticket_id, viewer=actor, catalog=catalog,
-        now=now, expected_version=parse_if_match(if_match), status=body.status,
-        assignee=body.assignee, unassign=body.unassign, priority=body.priority)
-    response.headers["ETag"] = etag(ticket)
-    return to_public(ticket, now, catalog)
+    return await _updated(ticket_id, actor, engine, catalog, now, response, if_match,
+                          status=body.status, assignee=body.assignee, unassign=body.unassign,
+                          priority=body.priority)
 
 
 @router.post("/{ticket_id}/assign", response_model=TicketPublic,
@@ -112,9 +110,16 @@ async def update_ticket(ticket_id: str, body: TicketUpdate, actor: Staff, engine
 async def assign_ticket(ticket_id: str, body: AssignRequest, actor: Staff, engine: EngineDep,
                         catalog: CatalogDep, now: Now, response: Response,
                         if_match: IfMatch = None) -> TicketPublic:
+    return await _updated(ticket_id, actor, engine, catalog, now, response, if_match,
+                          assignee=body.assignee)
+
+
+async def _updated(ticket_id: str, actor: Actor, engine: Engine, catalog: Catalog, now: datetime,
+                   response: Response, if_match: str | None, **changes: Any) -> TicketPublic:
+    """Apply `changes` under the If-Match version; the new version goes out as the ETag."""
     ticket = await asyncio.to_thread(
         store.update_ticket, engine, ticket_id=ticket_id, viewer=actor, catalog=catalog,
-        now=now, expected_version=parse_if_match(if_match), assignee=body.assignee)
+        now=now, expected_version=parse_if_match(if_match), **changes)
     response.headers["ETag"] = etag(ticket)
     return to_public(ticket, now, catalog)
 

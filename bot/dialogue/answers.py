@@ -251,10 +251,7 @@ def _similar(asked: str, name_word: str) -> float:
 
 
 def _common_tail(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
-        n += 1
-    return n
+    return len(os.path.commonprefix([a[::-1], b[::-1]]))
 
 
 Glossary = dict[str, dict[str, tuple[str, ...]]]  # term id -> language -> forms

@@ -29,7 +29,10 @@ TITLES = frozenset(
     "κ κα κοσ κυριε κυρια κυριοσ".split())
 MIN_SURNAME = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
-# ISO 843-like transliteration of folded Greek; enough to compare names.
+# ISO 843-like transliteration of folded Greek, the spelling of names in Latin letters
+# ("Χριστοδούλου" -> christodoulou). Not the parts matcher's (bot/dialogue/answers.py), which
+# reads loanwords by their sound ("κομπρεσέρ" -> kompreser, ου -> u) and would lose the "ou"
+# of "Georgiou".
 _GREEK_PAIRS = (("ου", "ou"), ("αι", "ai"), ("ει", "ei"), ("οι", "oi"), ("μπ", "b"),
                 ("ντ", "d"), ("γκ", "g"), ("θ", "th"), ("χ", "ch"), ("ψ", "ps"), ("ξ", "x"))
 _GREEK = str.maketrans("αβγδεζηικλμνοπρστυφω", "avgdeziiklmnoprstyfo")
@@ -59,21 +62,22 @@ class KnownNames:
             return True
         if any(_contains(words, company) for company in self.companies):
             return True
-        return any(self._names(words, person) for person in self.people)
+        romans = [latin(w) for w in words]  # once per message, not once per engineer
+        return any(self._names(words, romans, person) for person in self.people)
 
     @staticmethod
-    def _names(words: list[str], person: tuple[str, ...]) -> bool:
+    def _names(words: list[str], romans: list[str], person: tuple[str, ...]) -> bool:
         surname = person[-1]
         if len(surname) < MIN_SURNAME:
             return False
         for i, word in enumerate(words):
-            greek = latin(word) != word
+            greek = romans[i] != word
             same = word == surname or (greek and len(word) >= MIN_SURNAME and
-                                       _same_stem(latin(word), surname))
+                                       _same_stem(romans[i], surname))
             if not same:
                 continue
             before = words[i - 1] if i else ""
-            first = latin(before) if greek else before
+            first = romans[i - 1] if greek and i else before
             if before in TITLES or (len(person) > 1 and first and _same_stem(first, person[0])):
                 return True
         return False
