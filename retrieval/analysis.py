@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from core.languages import LANGUAGES
-from core.stemming import stemmer
+from core.phrases import term
 from core.text import strip_accents
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -54,17 +54,10 @@ class Analyzer:
     def __init__(self, language: str) -> None:
         self.language = check_language(language)
         self._stop = _stopwords(language)
-        self._cache: dict[str, str] = {}
 
     def term(self, word: str) -> str:
         """Index term of one lower-case word."""
-        cached = self._cache.get(word)
-        if cached is None:
-            cached = stemmer(self.language).stemWord(strip_accents(word)) \
-                if not word.isdigit() else word
-            if len(self._cache) < 200_000:
-                self._cache[word] = cached
-        return cached
+        return term(word, self.language)
 
     def tokens(self, text: str) -> list[str]:
         """Case-folded words in order, stop words removed (no stemming)."""
@@ -139,8 +132,8 @@ class Decompounder:
 
 @lru_cache(maxsize=8)
 def analyzer(language: str) -> Analyzer:
-    """Shared analyzer per language (its cache of terms is shared; the stemmers are per
-    thread, core/stemming.py)."""
+    """Shared analyzer per language (terms are cached by `core.phrases.term`; the stemmers are
+    per thread, core/stemming.py)."""
     return Analyzer(language)
 
 

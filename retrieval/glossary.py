@@ -17,6 +17,7 @@ from typing import Any
 
 from core.knowledge.glossary import Terms, load_glossary
 from core.languages import LANGUAGES
+from core.phrases import occurs
 from retrieval.analysis import analyzer
 
 _CODE = re.compile(r"\b(?:[A-Za-z]{1,4}\d{2,}|[A-Z]{2,4}-[A-Z0-9]+(?:-[A-Z0-9]+)*)\b")
@@ -101,19 +102,3 @@ class Glossary:
             codes = _CODE.findall(query)
             expansion.english = " ".join(dict.fromkeys([*codes, *english]))
         return expansion
-
-
-MAX_ENDING = 3
-
-
-def occurs(word: str, terms: set[str]) -> bool:
-    """A stemmed word among a text's terms: the same, or the same stem but for an ending of a
-    few letters (the Snowball stemmers are not always consistent across inflections)."""
-    if word in terms:
-        return True
-    if len(word) < 5:
-        return False
-    # Endings differ by a few letters; a word much longer is another word ("under" is not
-    # "undervoltage", "Motor" not "Motorüberlast").
-    return any(len(t) >= 5 and abs(len(t) - len(word)) <= MAX_ENDING
-               and (t.startswith(word) or word.startswith(t)) for t in terms)

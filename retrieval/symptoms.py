@@ -9,9 +9,10 @@ symptom found in a query therefore names candidate faults, and the manual sectio
 get a score of their own in the fusion; the symptom's phrasings in the other languages join
 the glossary expansion.
 
-Matching keeps negations, which the lexical analysis drops as stop words: every negation word
-of a language becomes one token, so "fördert nicht" matches "fördert aber kein Wasser" and
-"no water" does not match "water dripping".
+The phrasings are found by the one phrase matcher (`core.phrases`), in any word order: search
+only ranks with what it finds, so recall matters more than for the expert system. Matching keeps
+negations, which the lexical analysis drops as stop words, so "fördert nicht" matches "fördert
+aber kein Wasser" and "no water" does not match "water dripping".
 
 Built at index time from the knowledge model (`core.knowledge`, which parses the conditions)
 and stored in the index folder (`symptoms.json`), so search needs neither the rules package nor
@@ -28,19 +29,8 @@ from wordfreq import zipf_frequency
 
 from core.knowledge.model import KnowledgeBase, SymptomEffect
 from core.languages import LANGUAGES
-from core.text import strip_accents
-from retrieval.analysis import analyzer
-from retrieval.glossary import occurs
+from core.phrases import PhraseMatcher
 
-NEG = "<neg>"
-# Negation words per language (accent-folded, lower case); each becomes the token NEG.
-NEGATIONS = {
-    "en": frozenset("no not nothing none never cannot doesn don won isn aren wasn".split()),
-    "de": frozenset("nicht kein keine keinen keinem keiner keines nichts nie niemals".split()),
-    "fr": frozenset("ne n pas aucun aucune rien jamais plus".split()),
-    "es": frozenset("no sin ningun ninguno ninguna nada nunca".split()),
-    "el": frozenset(strip_accents(w) for w in "δεν δε μη μην καθόλου τίποτα ποτέ".split()),
-}
 # How much one piece of evidence tells about its fault.
 EVIDENCE_WEIGHTS = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
 HINT_FACTOR = 0.5  # a hinted observation (a reading worth taking) says less than a set value
@@ -52,18 +42,6 @@ RARE_ZIPF = 4.0
 _OR = {"en": "or", "de": "oder", "fr": "ou", "es": "o", "el": "ή"}
 _ID_LABEL = re.compile(r"^[A-Z]{1,2}\d{3}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def symptom_terms(text: str, language: str) -> list[str]:
-    """Stemmed, accent-folded words of a text with negation words kept as one token."""
-    stem = analyzer(language).term
-    negations = NEGATIONS[language]
-    terms = []
-    for word in _WORD.findall(text.casefold()):
-        if word == "_":
-            continue
-        terms.append(NEG if strip_accents(word) in negations else stem(word))
-    return terms
 
 
 @dataclass
@@ -87,16 +65,10 @@ class SymptomLexicon:
     def __init__(self, entries: list[SymptomEntry]) -> None:
         self.entries = entries
         self.fault_ids = frozenset(f for e in entries for f in e.faults)
-        # language -> [(entry index, terms of one phrasing)]
-        self._variants: dict[str, list[tuple[int, list[str]]]] = {}
-        for language in LANGUAGES:
-            variants = []
-            for i, entry in enumerate(entries):
-                for phrase in entry.phrases.get(language, []):
-                    terms = symptom_terms(phrase, language)
-                    if terms and any(t != NEG for t in terms):
-                        variants.append((i, terms))
-            self._variants[language] = variants
+        self._matcher = PhraseMatcher(((i, language, phrase) for language in LANGUAGES
+                                       for i, entry in enumerate(entries)
+                                       for phrase in entry.phrases.get(language, [])),
+                                      in_order=False)
 
     @classmethod
     def empty(cls) -> SymptomLexicon:
@@ -156,14 +128,7 @@ class SymptomLexicon:
         """The symptoms a query describes, in its language (every language when unknown):
         every word of one phrasing must occur in the query, in any order."""
         result = SymptomMatch()
-        found: list[int] = []
-        for lang in [language] if language in LANGUAGES else list(LANGUAGES):
-            terms = set(symptom_terms(query, lang))
-            if not terms:
-                continue
-            for index, seq in self._variants[lang]:
-                if index not in found and all(_occurs(t, terms) for t in seq):
-                    found.append(index)
+        found = self._matcher.find(query, [language] if language in LANGUAGES else LANGUAGES)
         for index in found:
             entry = self.entries[index]
             result.ids.append(entry.id)
@@ -174,11 +139,6 @@ class SymptomLexicon:
             if entry.phrases.get("en"):
                 result.english.append(entry.phrases["en"][0])
         return result
-
-
-def _occurs(word: str, terms: set[str]) -> bool:
-    """As in the glossary, but a negation matches only itself."""
-    return word in terms if word == NEG else occurs(word, terms)
 
 
 def _choice_symptoms(knowledge: KnowledgeBase

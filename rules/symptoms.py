@@ -1,10 +1,10 @@
 """Free-text symptoms in any of the five languages -> observation values, candidate faults and
 hazards, through the synonyms of `rules/data/symptoms.yml` and the glossary.
 
-Matching is on stemmed, accent-free word sequences (snowball stemmers of the five languages), so
-"verliert Öl", "Es verliert viel Öl" and "verliert öl" match alike. A glossary term found in the
-text (in any language) suggests the faults whose English name or description uses the term and
-raises the hazard of a critical condition whose trigger uses it ("burning smell").
+The symptom phrasings are found by the knowledge model's matcher (`core.phrases`: on accent-free
+stems, in their own word order), so "verliert Öl" and "verliert öl" match alike. A glossary term
+found in the text (in any language) suggests the faults whose English name or description uses
+the term and raises the hazard of a critical condition whose trigger uses it ("burning smell").
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 @lru_cache(maxsize=16384)
 def stems(text: str, language: str) -> tuple[str, ...]:
+    """Stems of a text's words with accents folded after stemming, for the glossary, the
+    readings parser and the triage vocabulary (whose thresholds were chosen on these); the
+    phrase matcher uses `core.phrases.terms`, which folds first."""
     words = _WORD.findall(text.casefold().replace("_", " "))
     return tuple(strip_accents(w) for w in stemmer(language).stemWords(words))
 
@@ -46,10 +49,9 @@ def match_symptom(text: str, family: Family, kb: KnowledgeBase) -> SymptomMatch:
     result = SymptomMatch()
     if not text or not text.strip():
         return result
-    by_language = {lang: stems(text, lang) for lang in SNOWBALL}
-    for symptom in kb.symptoms:
-        if any(_contains(by_language[lang], stems(p, lang))
-               for lang, phrases in symptom.phrases.items() for p in phrases):
+    found = set(kb.symptom_matcher.find(text))
+    for symptom in kb.symptoms:  # in the vocabulary's order: a later phrasing may refine a value
+        if symptom.id in found:
             effect = symptom.effect
             applied = False
             for oid, value in effect.sets:
@@ -67,12 +69,14 @@ def match_symptom(text: str, family: Family, kb: KnowledgeBase) -> SymptomMatch:
             result.critical |= critical
             if applied or faults or critical:
                 result.matched.append(symptom.id)
-    _match_glossary(by_language, family, kb, result)
+    _match_glossary(text, family, kb, result)
     return result
 
 
-def _match_glossary(by_language: dict[str, tuple[str, ...]], family: Family,
-                    kb: KnowledgeBase, result: SymptomMatch) -> None:
+def _match_glossary(text: str, family: Family, kb: KnowledgeBase, result: SymptomMatch) -> None:
+    # Glossary terms are matched on `stems` (folded after stemming): a French participle keeps
+    # its stem ("glycolée" -> glycol), which the phrase matcher's exact terms would miss.
+    by_language = {lang: stems(text, lang) for lang in SNOWBALL}
     for term_id, forms in kb.glossary.items():
         if not any(_contains(by_language[lang], stems(form, lang))
                    for lang, words in forms.items() for form in words):

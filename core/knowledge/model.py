@@ -14,7 +14,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
+
+from core.phrases import PhraseMatcher
 
 Value = bool | float | str
 ObservationType = Literal["boolean", "choice", "number"]
@@ -327,6 +330,14 @@ class KnowledgeBase:
     texts: dict[str, dict[str, str]]  # language -> key -> own text of the engine
     safety_terms: frozenset[str] = frozenset()  # glossary terms of the safety domain
     service: Service = field(default_factory=Service)
+
+    @cached_property
+    def symptom_matcher(self) -> PhraseMatcher[str]:
+        """The lay symptom phrasings, found in their own word order (the expert system acts on
+        what it finds: an answered question, a hazard), by symptom id."""
+        return PhraseMatcher(((s.id, language, phrase) for s in self.symptoms
+                              for language, phrases in s.phrases.items() for phrase in phrases),
+                             in_order=True)
 
     def family_for(self, *, family: str | None = None, model: str | None = None,
                    serial: str | None = None, error_code: str | None = None) -> Family | None:

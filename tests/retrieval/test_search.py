@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.phrases import occurs
 from retrieval.errors import UnknownFilterError
 
 
@@ -93,8 +94,6 @@ def test_dense_scores_only_languages_the_model_reads(searcher, encoder):
 def test_a_common_word_does_not_stand_for_a_longer_term():
     """ "under the min mark" is not "undervoltage", "Motor" not "Motorüberlast"; an ending
     that differs by a few letters still matches (Greek stems are not always consistent)."""
-    from retrieval.glossary import occurs
-
     assert not occurs("under", {"undervoltag"})
     assert not occurs("motor", {"motoruberlast"})
     assert occurs("μηχανικ", {"μηχαν"})

@@ -10,10 +10,12 @@ from core.knowledge.errors import KnowledgeError
 from core.knowledge.families import parse_condition
 from core.knowledge.loader import RULES_DATA, load_knowledge
 from core.knowledge.model import KnowledgeBase, Observation
+from core.phrases import NEG
+from core.phrases import terms as symptom_terms
 from core.settings import PROJECT_ROOT
 from retrieval.search import Searcher
 from retrieval.store import load_index
-from retrieval.symptoms import NEG, SymptomEntry, SymptomLexicon, symptom_terms
+from retrieval.symptoms import SymptomEntry, SymptomLexicon
 
 SYMPTOMS = """
 symptoms:

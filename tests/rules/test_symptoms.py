@@ -45,10 +45,13 @@ def test_hazards_from_free_text(kb, text):
     assert found.critical == {"cc_hcp_electric_shock"}
 
 
-def test_an_ordinary_mention_raises_no_hazard(kb):
-    family = kb.families["rotary_screw_compressor"]
-    found = match_symptom("when should I check the safety valve and the air receiver?",
-                          family, kb)
+@pytest.mark.parametrize("text", [
+    "when should I check the safety valve and the air receiver?",
+    # "llamaría" (would call) stemmed with its accent was "llam", the stem of "llama" (flame)
+    "Hay novedades de mi parte de avería? me dijeron que me llamaría un técnico",
+])
+def test_an_ordinary_mention_raises_no_hazard(kb, text):
+    found = match_symptom(text, kb.families["rotary_screw_compressor"], kb)
     assert not found.critical and not found.sets
 
 
