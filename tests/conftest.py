@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from api.deps import diagnoser_for, engine_for
-from bot.dialogue.controller import Services
+from bot.dialogue.controller import Dependencies
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.service import default_service_data
 from core.languages import LANGUAGES
@@ -58,8 +58,9 @@ def requires_rasa_env() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not RASA_BIN.exists(), reason="Rasa environment missing: make setup")
 
 
-# -- the dialogue's services, real: a migrated SQLite store, the expert system on the project's
-# knowledge pack, and a FAISS/BM25 index over the English pump manual (built once per run).
+# -- the dialogue controller's dependencies, real: a migrated SQLite store, the expert system on
+# the project's knowledge pack, and a FAISS/BM25 index over the English pump manual (built once
+# per run).
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday, 10:00 UTC
 
 
@@ -75,10 +76,10 @@ def manual_index(tmp_path_factory):
 
 
 @pytest.fixture()
-def services(tmp_path, manual_index) -> Services:
+def deps(tmp_path, manual_index) -> Dependencies:
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/store.db")
     upgrade(settings.resolved_db_url(settings.database_url))
-    return Services(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
+    return Dependencies(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
                     service=default_service_data(), catalog=default_catalog(),
                     policy=EscalationPolicy(), spool_dir=tmp_path / "spool",
                     searcher=lambda: manual_index, now=lambda: NOW)

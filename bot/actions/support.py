@@ -18,7 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.actions.services import controller
+from bot.actions.wiring import controller
 from bot.dialogue.controller import Outcome, Turn
 from bot.dialogue.messages import say
 from tickets import conversations

@@ -5,7 +5,7 @@ pass a `Turn` in and turn the `Outcome` into messages and slot events (bot/actio
 
 The flows (bot/dialogue/flows/) do the work, one module per use case; they get the ticket desk,
 the diagnostic sessions and the manual search as interfaces (bot/dialogue/ports.py), built here
-from the `Services` over the real stores (bot/dialogue/adapters.py)."""
+from the `Dependencies` over the real stores (bot/dialogue/adapters.py)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ from rules.diagnosis import Diagnoser
 from rules.readings import HazardReader, Hazards
 from tickets.catalog import Catalog
 
-__all__ = ["Controller", "Outcome", "Services", "Turn"]
+__all__ = ["Controller", "Outcome", "Dependencies", "Turn"]
 
 # Actions NLU may choose for a request to buy a part ("the solenoid is dead, can I order one?").
 PART_TOPICS = frozenset({"start_diagnosis", "answer_maintenance", "handle_fallback",
@@ -66,7 +66,10 @@ HOW_TO_TOPICS = frozenset({"start_diagnosis", "answer_maintenance", "answer_spar
 
 
 @dataclass
-class Services:
+class Dependencies:
+    """What the controller is built on: the stores, the expert system, the service
+    department's data and the policy (bot/actions/wiring.py wires the real ones)."""
+
     engine: Engine
     diagnoser: Diagnoser
     service: ServiceData
@@ -79,15 +82,15 @@ class Services:
 
 
 class Controller:
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies) -> None:
+        self.s = deps
         ctx = FlowContext(
-            desk=SqlTicketDesk(services.engine, services.catalog, services.spool_dir,
-                               services.now),
-            sessions=SqlDiagnosisSessions(services.engine),
-            manuals=IndexSearch(services.searcher), diagnoser=services.diagnoser,
-            service=services.service, catalog=services.catalog, policy=services.policy,
-            now=services.now, hazards=HazardReader(services.diagnoser.kb))
+            desk=SqlTicketDesk(deps.engine, deps.catalog, deps.spool_dir,
+                               deps.now),
+            sessions=SqlDiagnosisSessions(deps.engine),
+            manuals=IndexSearch(deps.searcher), diagnoser=deps.diagnoser,
+            service=deps.service, catalog=deps.catalog, policy=deps.policy,
+            now=deps.now, hazards=HazardReader(deps.diagnoser.kb))
         self.ctx = ctx
         tickets = Tickets(ctx)
         manuals = Manuals(ctx, tickets)

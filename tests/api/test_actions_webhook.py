@@ -4,14 +4,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from bot.actions import services as action_services
+from bot.actions import wiring
 
 
 @pytest.fixture()
-def client(services) -> TestClient:
-    action_services.configure(services)
+def client(deps) -> TestClient:
+    wiring.configure(deps)
     yield TestClient(create_app())
-    action_services.configure(None)
+    wiring.configure(None)
 
 
 def action_call(action: str, intents: list[str]) -> dict:

@@ -11,7 +11,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import services as action_services
+from bot.actions import wiring
 from bot.actions.support import ACTIONS, SupportAction
 from bot.dialogue.controller import Controller
 from core.settings import PROJECT_ROOT
@@ -42,10 +42,10 @@ def run(action_name: str, tr: Tracker) -> tuple[list[dict], list[dict]]:
 
 
 @pytest.fixture()
-def wired(services):
-    action_services.configure(services)
-    yield services
-    action_services.configure(None)
+def wired(deps):
+    wiring.configure(deps)
+    yield deps
+    wiring.configure(None)
 
 
 def test_every_action_is_reached_by_the_rules_and_every_rule_by_an_action():
@@ -95,5 +95,5 @@ def test_the_assistant_is_silent_while_an_engineer_owns_the_chat(wired):
 
 
 def test_controller_is_configurable(wired):
-    assert isinstance(action_services.controller(), Controller)
-    assert action_services.controller().s is wired
+    assert isinstance(wiring.controller(), Controller)
+    assert wiring.controller().s is wired

@@ -1,4 +1,4 @@
-"""Conversations against the dialogue controller (its services: `services` in tests/conftest.py)."""
+"""Conversations against the dialogue controller (its dependencies: `deps` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ class Chat:
 
 
 @pytest.fixture()
-def chat(services) -> Chat:
-    return Chat(Controller(services))
+def chat(deps) -> Chat:
+    return Chat(Controller(deps))
 
 
 def kinds(out: Outcome) -> list[str | None]:

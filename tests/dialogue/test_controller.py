@@ -1,4 +1,4 @@
-"""Conversations through the dialogue controller on the real services (no Rasa here: the NLU's
+"""Conversations through the dialogue controller on the real dependencies (no Rasa here: the NLU's
 intent is given; tests/e2e run the same paths through the Rasa server)."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from tickets.database import reading
 PUMP = "P050-2019-00988"  # CUST-002, standard contract (P1 response 4 h, P3 24 h), Greece
 
 
-def tickets(services) -> list[Ticket]:
-    with reading(services.engine) as session:
+def tickets(deps) -> list[Ticket]:
+    with reading(deps.engine) as session:
         return list(session.scalars(select(Ticket).order_by(Ticket.number)).all())
 
 
@@ -48,7 +48,7 @@ def play_diagnosis(chat: Chat, operator: Operator, first) -> object:
     raise AssertionError("the diagnosis did not end")
 
 
-def test_critical_code_gives_the_safety_instruction_first_then_a_p1_ticket(chat, services):
+def test_critical_code_gives_the_safety_instruction_first_then_a_p1_ticket(chat, deps):
     out = chat.send("action_start_diagnosis", "report_error_code", "my pump shows F004")
     assert "safety" in kinds(out)
     assert kinds(out).index("safety") < len(out.replies) - 1
@@ -56,7 +56,7 @@ def test_critical_code_gives_the_safety_instruction_first_then_a_p1_ticket(chat,
     out = chat.send("action_identify_asset", "identify_asset", PUMP)
     ticket = custom_of(out, "ticket")
     assert ticket["priority"] == "P1" and ticket["reason"] == "critical"
-    [stored] = tickets(services)
+    [stored] = tickets(deps)
     assert stored.number == ticket["ticket_number"]
     assert (stored.priority, stored.serial, stored.escalation_reason) == ("P1", PUMP, "critical")
     assert stored.conversation_id == chat.sender and stored.channel == "chat"
@@ -66,9 +66,9 @@ def test_critical_code_gives_the_safety_instruction_first_then_a_p1_ticket(chat,
 
 
 @pytest.mark.parametrize("language", ["de", "el"])
-def test_guided_diagnosis_ends_with_the_fault_remedy_parts_and_a_citation(services, language):
-    chat = Chat(Controller(services), language=language)
-    kb = services.diagnoser.kb
+def test_guided_diagnosis_ends_with_the_fault_remedy_parts_and_a_citation(deps, language):
+    chat = Chat(Controller(deps), language=language)
+    kb = deps.diagnoser.kb
     family = kb.families["centrifugal_process_pump"]
     fault_id = next(f for f in family.faults.values()
                     if not f.safety_critical and fault_error_code(family, f.id)
@@ -101,7 +101,7 @@ def test_manual_answer_cites_its_section_and_asks_whether_it_helped(chat):
     assert text_of(out) == say("glad_it_helped", "en")
 
 
-def test_that_did_not_help_twice_opens_a_ticket(chat, services):
+def test_that_did_not_help_twice_opens_a_ticket(chat, deps):
     chat.send("action_identify_asset", "identify_asset", PUMP)
     chat.send("action_answer_manual", "ask_how_to", "how to prime the pump")
     out = chat.send("action_handle_answer", "deny")
@@ -109,23 +109,23 @@ def test_that_did_not_help_twice_opens_a_ticket(chat, services):
     chat.send("action_answer_manual", "ask_how_to", "how do I vent the pump casing")
     out = chat.send("action_handle_answer", "deny")
     assert custom_of(out, "ticket")["reason"] == "repeated_failure"
-    assert tickets(services)[0].citations, "the manual sections shown go with the ticket"
+    assert tickets(deps)[0].citations, "the manual sections shown go with the ticket"
 
 
-def test_a_weak_manual_match_goes_to_an_engineer(services):
-    services.policy = EscalationPolicy(retrieval_min_score=1.01)
-    chat = Chat(Controller(services), language="fr")
+def test_a_weak_manual_match_goes_to_an_engineer(deps):
+    deps.policy = EscalationPolicy(retrieval_min_score=1.01)
+    chat = Chat(Controller(deps), language="fr")
     out = chat.send("action_answer_manual", "ask_how_to", "comment régler le variateur ?")
     assert text_of(out).startswith(say("manual_nothing", "fr"))
     assert chat.slots["awaiting"] == "asset"
     out = chat.send("action_identify_asset", "identify_asset", f"série {PUMP}")
     ticket = custom_of(out, "ticket")
     assert ticket["reason"] == "low_confidence"
-    [stored] = tickets(services)
+    [stored] = tickets(deps)
     assert (stored.type, stored.language) == ("question", "fr")
 
 
-def test_two_misunderstood_messages_in_a_row_escalate(chat, services):
+def test_two_misunderstood_messages_in_a_row_escalate(chat, deps):
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_handle_fallback", "nlu_fallback", "qwrtz plkj")
     assert "ticket" not in kinds(out)
@@ -134,26 +134,26 @@ def test_two_misunderstood_messages_in_a_row_escalate(chat, services):
     assert custom_of(out, "ticket")["reason"] == "low_confidence"
 
 
-def test_asking_for_a_person_tells_the_contract_response_time_in_the_language(services):
-    chat = Chat(Controller(services), language="es")
+def test_asking_for_a_person_tells_the_contract_response_time_in_the_language(deps):
+    chat = Chat(Controller(deps), language="es")
     out = chat.send("action_talk_to_human", "talk_to_human", "quiero hablar con una persona")
     assert text_of(out) == say("ask_serial_for_ticket", "es")
     out = chat.send("action_identify_asset", "identify_asset", "H37S-2022-01580")
     ticket = custom_of(out, "ticket")
-    stored = tickets(services)[0]
-    customer = services.catalog.customers[stored.customer_id]
-    hours = services.service.tier(customer.tier)["response_time_h"][stored.priority]
+    stored = tickets(deps)[0]
+    customer = deps.catalog.customers[stored.customer_id]
+    hours = deps.service.tier(customer.tier)["response_time_h"][stored.priority]
     assert ticket["ticket_number"] == stored.number
     assert f"{hours} h" in text_of(out)
-    assert services.service.tier(customer.tier)["name"] in text_of(out)
+    assert deps.service.tier(customer.tier)["name"] in text_of(out)
 
 
-def test_ticket_status_lists_the_customers_own_tickets(chat, services):
+def test_ticket_status_lists_the_customers_own_tickets(chat, deps):
     chat.send("action_identify_asset", "identify_asset", PUMP)
     opened = custom_of(chat.send("action_book_visit", "book_service_visit",
                                  "please send a technician next week"), "ticket")
     assert opened["priority"] == "P4"
-    assert tickets(services)[0].type == "service_request"
+    assert tickets(deps)[0].type == "service_request"
     out = chat.send("action_ticket_status", "ticket_status", "what's the status of my ticket?")
     assert custom_of(out, "ticket_status")["ticket_numbers"] == [opened["ticket_number"]]
     assert say("status_new", "en") in text_of(out)
@@ -165,29 +165,29 @@ def test_ticket_status_lists_the_customers_own_tickets(chat, services):
 
 
 def test_an_unreachable_ticket_store_spools_the_escalation_and_files_it_later(
-        services, tmp_path):
+        deps, tmp_path):
     from sqlalchemy import create_engine
 
     from db.migrate import upgrade
     from tickets import spool
 
-    healthy = services.engine
+    healthy = deps.engine
     broken_url = f"sqlite:///{tmp_path}/not-migrated.db"
-    services.engine = create_engine(broken_url)  # no tables: every write fails
-    chat = Chat(Controller(services))
+    deps.engine = create_engine(broken_url)  # no tables: every write fails
+    chat = Chat(Controller(deps))
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_urgent_safety", "urgent_safety", "smoke from the motor!")
     assert kinds(out)[0] == "safety"
     queued = custom_of(out, "ticket")
     assert queued["reference"].startswith("Q-") and queued["priority"] == "P1"
-    assert len(spool.pending(services.spool_dir)) == 1
+    assert len(spool.pending(deps.spool_dir)) == 1
     upgrade(broken_url)
-    filed = spool.drain(services.spool_dir, engine=services.engine, catalog=services.catalog,
-                        now=services.now())
-    assert filed == 1 and spool.pending(services.spool_dir) == []
-    assert spool.drain(services.spool_dir, engine=services.engine, catalog=services.catalog,
-                       now=services.now()) == 0
-    services.engine = healthy
+    filed = spool.drain(deps.spool_dir, engine=deps.engine, catalog=deps.catalog,
+                        now=deps.now())
+    assert filed == 1 and spool.pending(deps.spool_dir) == []
+    assert spool.drain(deps.spool_dir, engine=deps.engine, catalog=deps.catalog,
+                       now=deps.now()) == 0
+    deps.engine = healthy
 
 
 def test_readings_are_parsed_and_bad_units_explained(chat):

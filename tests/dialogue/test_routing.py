@@ -1,4 +1,4 @@
-"""What the triage changes in a conversation (the controller on the real services; the NLU's
+"""What the triage changes in a conversation (the controller on the real dependencies; the NLU's
 intent is given): danger first whatever the flow, the safety question and both answers, the
 honest out-of-domain answer, an emergency before the serial, one open incident per machine,
 a question beside a serial, the part asked about first."""
@@ -31,47 +31,47 @@ SMOKE = {
 }
 
 
-def tickets(services) -> list[Ticket]:
-    with reading(services.engine) as session:
+def tickets(deps) -> list[Ticket]:
+    with reading(deps.engine) as session:
         return list(session.scalars(select(Ticket).order_by(Ticket.number)).all())
 
 
-def asking_always(services) -> Controller:
+def asking_always(deps) -> Controller:
     """A triage whose thresholds put every message in the "possible danger" band."""
     trained = default_triage()
-    services.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
+    deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
                              Thresholds(SafetyThresholds(now=1.0, possible=0.0), 1.0, 1.0))
-    return Controller(services)
+    return Controller(deps)
 
 
 @pytest.mark.parametrize("language", sorted(SMOKE))
-def test_an_emergency_before_the_serial_opens_a_p1_ticket_at_once(services, language):
-    chat = Chat(Controller(services), language=language)
+def test_an_emergency_before_the_serial_opens_a_p1_ticket_at_once(deps, language):
+    chat = Chat(Controller(deps), language=language)
     out = chat.send("action_start_diagnosis", "report_problem", SMOKE[language])
     assert kinds(out)[:2] == ["safety", "ticket"]
     assert custom_of(out, "ticket")["priority"] == "P1"
     assert out.replies[-1].text == say("urgent_ticket_ask_serial", language)
-    [stored] = tickets(services)
+    [stored] = tickets(deps)
     assert (stored.priority, stored.customer_id, stored.serial) == ("P1", None, None)
     out = chat.send("action_identify_asset", "identify_asset", PUMP)
     assert f"#{stored.number}" in text_of(out)
-    [stored] = tickets(services)
+    [stored] = tickets(deps)
     assert (stored.customer_id, stored.serial, stored.model) == ("CUST-001", PUMP, "HCP-100")
 
 
-def test_danger_comes_first_in_the_middle_of_another_flow(chat, services):
+def test_danger_comes_first_in_the_middle_of_another_flow(chat, deps):
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_answer_spare_part", "ask_spare_part", SMOKE["en"])
     assert kinds(out)[0] == "safety"
     assert custom_of(out, "ticket")["priority"] == "P1"
 
 
-def test_a_repeated_report_joins_the_open_incident_and_raises_it(chat, services):
+def test_a_repeated_report_joins_the_open_incident_and_raises_it(chat, deps):
     # An open P3 incident on the pump (say, opened when a diagnosis was unsure).
-    low, _ = create_ticket(services.engine, new=NewTicket(
+    low, _ = create_ticket(deps.engine, new=NewTicket(
         customer_id="CUST-001", subject="Assistant could not resolve: HCP-100",
         description="pump noisy", type="incident", priority="P3", serial=PUMP,
-        escalation_reason="low_confidence"), actor=ASSISTANT, catalog=services.catalog,
+        escalation_reason="low_confidence"), actor=ASSISTANT, catalog=deps.catalog,
         now=NOW)
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_urgent_safety", "urgent_safety", SMOKE["en"])
@@ -80,20 +80,20 @@ def test_a_repeated_report_joins_the_open_incident_and_raises_it(chat, services)
     assert joined["priority"] == "P1"  # the danger raised the open incident
     out = chat.send("action_urgent_safety", "urgent_safety", SMOKE["de"])
     assert custom_of(out, "ticket")["ticket_number"] == low.number
-    [stored] = tickets(services)  # one incident, not three
+    [stored] = tickets(deps)  # one incident, not three
     assert stored.priority == "P1" and stored.response_due_at < low.response_due_at
-    with reading(services.engine) as session:
+    with reading(deps.engine) as session:
         notes = session.scalars(select(Comment).where(Comment.ticket_id == stored.id)).all()
     assert [n.visibility for n in notes] == ["internal", "internal"]
     assert SMOKE["de"] in notes[-1].body
-    with reading(services.engine) as session:
+    with reading(deps.engine) as session:
         events = [e.event_type for e in session.scalars(select(OutboxEvent).where(
             OutboxEvent.ticket_id == stored.id).order_by(OutboxEvent.id)).all()]
     assert events[-2:] == ["ticket.escalated", "ticket.reported"]
 
 
-def test_the_safety_question_yes_takes_the_danger_path(services):
-    chat = Chat(asking_always(services))
+def test_the_safety_question_yes_takes_the_danger_path(deps):
+    chat = Chat(asking_always(deps))
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_start_diagnosis", "report_problem", "the motor smells hot")
     assert kinds(out) == ["safety_check"]
@@ -101,27 +101,27 @@ def test_the_safety_question_yes_takes_the_danger_path(services):
     out = chat.send("action_handle_answer", "affirm")
     assert kinds(out)[0] == "safety"
     assert custom_of(out, "ticket")["priority"] == "P1"
-    [stored] = tickets(services)
+    [stored] = tickets(deps)
     assert stored.description == "the motor smells hot"
 
 
-def test_the_safety_question_no_goes_on_with_the_message(services):
-    chat = Chat(asking_always(services))
+def test_the_safety_question_no_goes_on_with_the_message(deps):
+    chat = Chat(asking_always(deps))
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_start_diagnosis", "report_error_code", "my pump shows A022")
     assert kinds(out) == ["safety_check"]
     out = chat.send("action_handle_answer", "deny")
     assert "diagnosis_question" in kinds(out) or "diagnosis_conclusion" in kinds(out)
-    assert "safety" not in kinds(out) and not tickets(services)
+    assert "safety" not in kinds(out) and not tickets(deps)
 
 
-def test_a_request_from_another_domain_gets_the_honest_answer(chat, services):
+def test_a_request_from_another_domain_gets_the_honest_answer(chat, deps):
     out = chat.send("action_ticket_status", "ticket_status",
                     "Can you transfer 200 euros from my savings account to my sister?")
     assert kinds(out) == ["out_of_domain"]
     assert out.replies[0].text == say("out_of_domain", "en")
     assert [b.payload for b in out.replies[0].buttons] == ["/talk_to_human"]
-    assert not chat.slots.get("awaiting") and not tickets(services)
+    assert not chat.slots.get("awaiting") and not tickets(deps)
 
 
 def test_a_question_beside_a_serial_is_answered(chat):
@@ -137,10 +137,10 @@ def test_a_question_beside_a_serial_is_answered(chat):
     ("de", "Wie oft und womit schmiere ich die Lager der HCP-100 nach?", "hcp.maint.mt_hcp_2000h"),
     ("en", "how often do the bearings of the HCP-50 need regreasing?", "hcp.maint.mt_hcp_2000h"),
 ])
-def test_a_question_about_one_task_beside_a_model_gets_the_tasks_section(services, language,
+def test_a_question_about_one_task_beside_a_model_gets_the_tasks_section(deps, language,
                                                                           text, section):
     # NLU unsure, no "how do I": the question names one task of the machine's schedule.
-    chat = Chat(Controller(services), language=language)
+    chat = Chat(Controller(deps), language=language)
     out = chat.send("action_handle_fallback", "nlu_fallback", text,
                     ranking=[("nlu_fallback", 0.4), ("identify_asset", 0.3)])
     assert "asset" in kinds(out)
@@ -216,9 +216,9 @@ def test_a_part_order_filed_as_a_fault_gets_the_part(chat):
     ("el", "action_answer_spare_part", "ask_spare_part",
      "Το σεπαρατέρ για τον H37S-2020-00877 πόσο κάνει;", "HSC-SE-037"),
 ])
-def test_a_message_that_names_only_a_part_gets_the_part(services, language, action, intent,
+def test_a_message_that_names_only_a_part_gets_the_part(deps, language, action, intent,
                                                         text, part):
-    chat = Chat(Controller(services), language=language)
+    chat = Chat(Controller(deps), language=language)
     out = chat.send(action, intent, text, ranking=[(intent, 0.6)])
     assert "diagnosis_question" not in kinds(out)
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
@@ -245,8 +245,8 @@ def test_what_a_maintenance_task_consists_of_gets_its_section(chat):
     assert "maintenance" in kinds(out), "an interval question gets the schedule"
 
 
-def test_a_part_asked_for_by_its_colloquial_name_and_not_its_neighbour(services):
-    chat = Chat(Controller(services), language="es")
+def test_a_part_asked_for_by_its_colloquial_name_and_not_its_neighbour(deps):
+    chat = Chat(Controller(deps), language="es")
     out = chat.send("action_answer_spare_part", "ask_spare_part",
                     "Quiero pedir un rodete nuevo para la P100-2020-00315")
     assert custom_of(out, "spare_part")["part_numbers"][0] == "HCP-IMP-100"  # glossary
@@ -270,8 +270,8 @@ def test_a_part_asked_for_by_its_colloquial_name_and_not_its_neighbour(services)
      "HSC-SV-145"),
     ("de", "Sicherheitsventil für unseren HSC-37 in der 10-bar-Ausführung", "HSC-SV-110"),
 ])
-def test_the_part_named_most_precisely_comes_first(services, language, text, part):
-    chat = Chat(Controller(services), language=language)
+def test_the_part_named_most_precisely_comes_first(deps, language, text, part):
+    chat = Chat(Controller(deps), language=language)
     out = chat.send("action_answer_spare_part", "ask_spare_part", text)
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
 
@@ -297,16 +297,16 @@ def test_a_how_to_question_about_a_maintenance_task_also_gets_its_interval(chat)
     ("en", "Chiller W060-2021-00207 isn't reaching setpoint, water leaving at 14 °C instead of 10"),
     ("es", "La enfriadora no llega a temperatura, el agua sale a 12 °C con la consigna en 7"),
 ])
-def test_a_fault_reported_with_its_reading_starts_the_diagnosis(services, language, text):
+def test_a_fault_reported_with_its_reading_starts_the_diagnosis(deps, language, text):
     """NLU hears a reading; nothing was asked, so it is a report of a fault, not an answer.
     A bare reading with nothing asked still gets "how can I help?"."""
-    chat = Chat(Controller(services), language=language)
+    chat = Chat(Controller(deps), language=language)
     out = chat.send("action_handle_answer", "provide_reading", text)
     # The diagnosis starts: its first question, or which machine it is (the chiller named
     # without a serial).
     assert "diagnosis_question" in kinds(out) or chat.slots.get("awaiting") == "asset"
     assert text_of(out) != say("how_can_i_help", language)
-    out = Chat(Controller(services), language=language).send(
+    out = Chat(Controller(deps), language=language).send(
         "action_handle_answer", "provide_reading", "6,5 bar")
     assert text_of(out) == say("how_can_i_help", language)
 
@@ -320,15 +320,15 @@ def test_a_fault_reported_with_its_reading_starts_the_diagnosis(services, langua
     ("de", "Keilriemensatz für H15S-2018-02290, bitte zusenden", "HSC-BLT-015"),
     ("de", "Abscheiderpatrone für die H37S-2020-00877, bitte eine neue", "HSC-SE-037"),
 ])
-def test_a_part_order_heard_as_a_visit_gets_the_part(services, language, text, part):
+def test_a_part_order_heard_as_a_visit_gets_the_part(deps, language, text, part):
     """NLU hears a booking; the message names a part and asks for no one to come."""
-    chat = Chat(Controller(services), language=language)
+    chat = Chat(Controller(deps), language=language)
     out = chat.send("action_book_visit", "book_service_visit", text)
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
     visit = {"en": "we need a technician to replace the bearing set on P150-2019-00078",
              "de": "Bitte schickt einen Techniker, der das Lageröl an der P150-2020-00101 wechselt",
              "fr": "il nous faut un technicien pour changer la garniture de la P100-2023-01402"}
-    out = Chat(Controller(services), language=language).send(
+    out = Chat(Controller(deps), language=language).send(
         "action_book_visit", "book_service_visit", visit[language])
     assert "spare_part" not in kinds(out)
 
@@ -338,8 +338,8 @@ def test_a_part_order_heard_as_a_visit_gets_the_part(services, language, text, p
     ("es", "¿Hace falta despresurizar el depósito separador del H37S-2020-00877 antes de "
            "rellenar aceite?"),
 ])
-def test_a_question_for_the_manuals_that_names_a_part_is_no_order(services, language, text):
-    chat = Chat(Controller(services), language=language)
+def test_a_question_for_the_manuals_that_names_a_part_is_no_order(deps, language, text):
+    chat = Chat(Controller(deps), language=language)
     out = chat.send("action_answer_manual", "ask_how_to", text)
     assert "spare_part" not in kinds(out)
 
@@ -371,8 +371,8 @@ def test_a_remedy_asked_for_a_named_condition_gets_the_manual(chat):
     assert custom_of(out, "manual_answer")["section_id"].endswith("cavitation")
 
 
-def test_a_question_about_a_procedure_gets_no_safety_question(services):
-    chat = Chat(asking_always(services))
+def test_a_question_about_a_procedure_gets_no_safety_question(deps):
+    chat = Chat(asking_always(deps))
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_urgent_safety", "urgent_safety",
                     "How do I replace the mechanical seal on the pump?")
@@ -393,7 +393,7 @@ def answer_first_button(chat, out):
     return chat.send("action_handle_answer", payload[1:])
 
 
-def test_a_hand_off_mid_diagnosis_gives_the_engineer_the_session(chat, services):
+def test_a_hand_off_mid_diagnosis_gives_the_engineer_the_session(chat, deps):
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_start_diagnosis", "report_error_code", "my pump shows A022")
     first = custom_of(out, "diagnosis_question")["observation_id"]
@@ -401,7 +401,7 @@ def test_a_hand_off_mid_diagnosis_gives_the_engineer_the_session(chat, services)
     assert chat.slots["awaiting"] == "diagnosis", "the session should still be asking"
     out = chat.send("action_talk_to_human", "talk_to_human", "I want to talk to an engineer")
     custom_of(out, "ticket")
-    [stored] = tickets(services)
+    [stored] = tickets(deps)
     diagnosis = stored.diagnosis
     assert first in diagnosis["observations"]  # the answers given so far
     assert "A022" in diagnosis["observations"].values()  # the code the customer quoted
@@ -410,13 +410,13 @@ def test_a_hand_off_mid_diagnosis_gives_the_engineer_the_session(chat, services)
     assert confidences == sorted(confidences, reverse=True) and len(set(confidences)) > 1
 
 
-def hearing_nothing(services) -> Controller:
+def hearing_nothing(deps) -> Controller:
     """A triage whose classifier never hears danger: what still takes the danger path comes
     from the knowledge pack's critical conditions."""
     trained = default_triage()
-    services.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
+    deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
                              Thresholds(SafetyThresholds(now=1.0, possible=1.0), 1.0, 1.0))
-    return Controller(services)
+    return Controller(deps)
 
 
 @pytest.mark.parametrize(("language", "text"), [
@@ -424,46 +424,46 @@ def hearing_nothing(services) -> Controller:
     ("de", "Lager der HCP-100 hat 118 Grad, die Farbe wird schon braun"),
 ])
 def test_a_reading_over_a_critical_limit_takes_the_danger_path_with_its_action(
-        services, language, text):
-    chat = Chat(hearing_nothing(services), language=language)
+        deps, language, text):
+    chat = Chat(hearing_nothing(deps), language=language)
     out = chat.send("action_start_diagnosis", "report_problem", text)
     assert kinds(out)[0] == "safety"
-    kb = services.diagnoser.kb
+    kb = deps.diagnoser.kb
     fam = kb.families["centrifugal_process_pump"]
     action = Texts(kb, fam, language).critical_action(fam.critical["cc_hcp_bearing_overtemp"])
     assert action in out.replies[0].text
     assert custom_of(out, "ticket")["priority"] == "P1"
 
 
-def test_the_same_reading_under_its_limit_goes_to_the_diagnosis(services):
-    chat = Chat(hearing_nothing(services))
+def test_the_same_reading_under_its_limit_goes_to_the_diagnosis(deps):
+    chat = Chat(hearing_nothing(deps))
     out = chat.send("action_start_diagnosis", "report_problem",
                     "HCP-100 bearing housing at 78 °C, is that normal?")
     assert "safety" not in kinds(out) and "ticket" not in kinds(out)
 
 
-def test_a_code_the_pack_calls_critical_escalates_through_its_flow(services):
-    chat = Chat(hearing_nothing(services))
+def test_a_code_the_pack_calls_critical_escalates_through_its_flow(deps):
+    chat = Chat(hearing_nothing(deps))
     out = chat.send("action_start_diagnosis", "report_error_code",
                     "W060-2021-00207 shows AL140")
     assert "safety" in kinds(out)
     assert custom_of(out, "ticket")["priority"] == "P1"
 
 
-def test_a_critical_code_makes_a_possible_danger_a_danger_now(services):
-    chat = Chat(asking_always(services))
+def test_a_critical_code_makes_a_possible_danger_a_danger_now(deps):
+    chat = Chat(asking_always(deps))
     out = chat.send("action_start_diagnosis", "report_error_code",
                     "AL140 on the chiller and two people feel dizzy")
     assert kinds(out)[0] == "safety"
     assert custom_of(out, "ticket")["priority"] == "P1"
 
 
-def test_the_answer_to_a_question_gets_no_safety_question(services):
-    chat = Chat(hearing_nothing(services))
+def test_the_answer_to_a_question_gets_no_safety_question(deps):
+    chat = Chat(hearing_nothing(deps))
     chat.send("action_identify_asset", "identify_asset", PUMP)
     chat.send("action_start_diagnosis", "report_problem", "the pump is noisy")
     assert chat.slots.get("awaiting") == "diagnosis"
-    chat.controller = asking_always(services)  # now every message sounds possibly dangerous
+    chat.controller = asking_always(deps)  # now every message sounds possibly dangerous
     out = chat.send("action_handle_answer", "provide_reading", "it sounds like gravel")
     assert "safety_check" not in kinds(out)
 
@@ -472,8 +472,8 @@ def test_the_answer_to_a_question_gets_no_safety_question(services):
     ("en", "I need the 14.5 bar safety valve for the HSC-37", "HSC-SV-145"),
     ("fr", "Cartouche de graisse pour les paliers de la P050-2018-00402", "HCP-GRS-400"),
 ])
-def test_an_order_of_a_part_gets_no_safety_question(services, language, text, part):
-    chat = Chat(asking_always(services), language=language)
+def test_an_order_of_a_part_gets_no_safety_question(deps, language, text, part):
+    chat = Chat(asking_always(deps), language=language)
     out = chat.send("action_answer_spare_part", "ask_spare_part", text)
     assert "safety_check" not in kinds(out)
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
@@ -485,9 +485,9 @@ def test_an_order_of_a_part_gets_no_safety_question(services, language, text, pa
     ("de", "Lageröl wechseln an der P150-2020-00101 – wie oft und welche Sorte?", "mt_hcp_8000h"),
     ("en", "what should our operator check every day on the HCP-100?", "mt_hcp_daily"),
 ])
-def test_a_question_about_one_maintenance_task_gets_its_section(services, language, text,
+def test_a_question_about_one_maintenance_task_gets_its_section(deps, language, text,
                                                                  task):
-    chat = Chat(Controller(services), language=language)
+    chat = Chat(Controller(deps), language=language)
     out = chat.send("action_answer_maintenance", "ask_maintenance", text)
     assert custom_of(out, "manual_answer")["section_id"] == f"hcp.maint.{task}"
     assert "feedback_request" in kinds(out)
@@ -499,33 +499,33 @@ def test_a_question_about_the_whole_schedule_gets_the_schedule(chat):
     assert kinds(out) == ["maintenance"]
 
 
-def likely_always(services) -> Controller:
+def likely_always(deps) -> Controller:
     """A triage that gives every message the safety instruction and asks before the ticket."""
     trained = default_triage()
-    services.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
+    deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
                              Thresholds(SafetyThresholds(now=0.0, possible=0.0, sure=1.0),
                                         1.0, 1.0))
-    return Controller(services)
+    return Controller(deps)
 
 
 @pytest.mark.parametrize("language", sorted(SMOKE))
-def test_a_likely_danger_gets_the_instruction_then_the_ticket_once_confirmed(services,
+def test_a_likely_danger_gets_the_instruction_then_the_ticket_once_confirmed(deps,
                                                                             language):
-    chat = Chat(likely_always(services), language=language)
+    chat = Chat(likely_always(deps), language=language)
     out = chat.send("action_start_diagnosis", "report_problem", SMOKE[language])
     assert kinds(out) == ["safety", "safety_check"]
-    assert not tickets(services), "no urgent ticket before the customer confirms"
+    assert not tickets(deps), "no urgent ticket before the customer confirms"
     out = chat.send("action_handle_answer", "affirm", "/affirm")
     assert "safety" not in kinds(out), "the instruction is not repeated"
     assert custom_of(out, "ticket")["priority"] == "P1"
-    [stored] = tickets(services)
+    [stored] = tickets(deps)
     assert stored.priority == "P1"
 
 
-def test_a_likely_danger_denied_goes_on_to_its_own_flow(services):
-    chat = Chat(likely_always(services))
+def test_a_likely_danger_denied_goes_on_to_its_own_flow(deps):
+    chat = Chat(likely_always(deps))
     chat.send("action_start_diagnosis", "report_problem",
               f"{PUMP} the pump is very loud since this morning")
     out = chat.send("action_handle_answer", "deny", "/deny")
-    assert not tickets(services)
+    assert not tickets(deps)
     assert "diagnosis_question" in kinds(out) or "manual_answer" in kinds(out)

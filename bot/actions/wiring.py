@@ -1,11 +1,12 @@
-"""The services the actions use, in process: the actions run inside the API (rasa-sdk's
-executor behind POST /webhook), so they share its database engine, knowledge and index."""
+"""What the actions run on (the controller's `Dependencies`), wired in process: the actions run
+inside the API (rasa-sdk's executor behind POST /webhook), so they share its database engine,
+knowledge and index."""
 
 from __future__ import annotations
 
 from functools import lru_cache, partial
 
-from bot.dialogue.controller import Controller, Services
+from bot.dialogue.controller import Controller, Dependencies
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.service import default_service_data
 from core.settings import Settings, get_settings
@@ -21,8 +22,8 @@ def escalation_policy(settings: Settings) -> EscalationPolicy:
         not_helped_limit=settings.escalation_not_helped)
 
 
-def services_for(settings: Settings) -> Services:
-    return Services(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
+def dependencies_for(settings: Settings) -> Dependencies:
+    return Dependencies(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
                     service=default_service_data(), catalog=default_catalog(),
                     policy=escalation_policy(settings), spool_dir=settings.escalation_spool_dir,
                     searcher=partial(searcher_for, settings))
@@ -34,14 +35,14 @@ def controller() -> Controller:
 
 @lru_cache(maxsize=1)
 def _default_controller() -> Controller:
-    return Controller(services_for(get_settings()))
+    return Controller(dependencies_for(get_settings()))
 
 
-def configure(services: Services | None) -> None:
-    """Run the actions on other services (tests), or back on the settings' (None)."""
+def configure(deps: Dependencies | None) -> None:
+    """Run the actions on other dependencies (tests), or back on the settings' (None)."""
     _default_controller.cache_clear()
-    if services is not None:
-        _override.append(Controller(services))
+    if deps is not None:
+        _override.append(Controller(deps))
     else:
         _override.clear()
 
