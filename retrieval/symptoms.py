@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
 
+from core.ids import is_error_code
 from core.knowledge.model import KnowledgeBase, SymptomEffect
 from core.languages import LANGUAGES
 from core.phrases import PhraseMatcher
@@ -40,7 +41,6 @@ HINT_FACTOR = 0.5  # a hinted observation (a reading worth taking) says less tha
 RARE_ZIPF = 4.0
 # "Discoloured or milky": each alternative is a phrasing of its own.
 _OR = {"en": "or", "de": "oder", "fr": "ou", "es": "o", "el": "ή"}
-_ID_LABEL = re.compile(r"^[A-Z]{1,2}\d{3}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -167,7 +167,7 @@ def _choice_symptoms(knowledge: KnowledgeBase
 def _label_phrases(label: str, language: str) -> list[str]:
     """A choice label's alternatives that name something ("Milky", "emulsified"); not ids
     ("AL101") nor common words alone."""
-    if _ID_LABEL.match(label.strip()):
+    if is_error_code(label.strip()):
         return []
     parts = re.split(r"[,;/()]|\s" + re.escape(_OR[language]) + r"\s", label, flags=re.I)
     phrases = []
