@@ -13,6 +13,8 @@ logger = logging.getLogger(__name__)
 
 
 def warm_up(settings: Settings) -> None:
+    # Imported here, in the warm-up thread, so that importing this module (at the API's start)
+    # loads none of them.
     from api.deps import diagnoser_for, searcher_for
     from bot.dialogue.text import zipf
     from bot.triage.other_languages import unsupported_language

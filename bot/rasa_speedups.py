@@ -23,6 +23,7 @@ _MARK = "_helios_cached_validator"
 def apply() -> bool:
     """Patch RemoteAction once; returns whether the patch is in place."""
     try:
+        # Rasa only exists in the Rasa server's environment; this module is imported elsewhere.
         from jsonschema.validators import validator_for
         from rasa.core.actions.action import RemoteAction
     except ImportError:  # pragma: no cover - not in a Rasa process

@@ -14,6 +14,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from core.settings import get_settings
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -30,8 +32,6 @@ def upgrade(url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core.settings import get_settings
-
     parser = argparse.ArgumentParser(prog="python -m db.migrate", description=__doc__)
     parser.add_argument("--url", help="database URL (default: ASSISTANT_DATABASE_URL)")
     args = parser.parse_args(argv)

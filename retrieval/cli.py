@@ -17,7 +17,7 @@ from retrieval.errors import RetrievalError
 
 
 def _progress(description: str, total: int) -> Any:
-    from tqdm import tqdm
+    from tqdm import tqdm  # only the commands that show progress
 
     return tqdm(total=total, desc=description, unit="item", file=sys.stderr, leave=True)
 
@@ -31,7 +31,7 @@ def _settings() -> Any:
 def default_symptoms(knowledge_dir: Path) -> Any:
     """The lay symptom vocabulary of the knowledge model (rules/data/symptoms.yml linked to the
     fault evidence of the pack); empty when there is no pack."""
-    from retrieval.symptoms import SymptomLexicon
+    from retrieval.symptoms import SymptomLexicon  # word frequencies: only when building
 
     if not knowledge_dir.is_dir():
         return SymptomLexicon.empty()
@@ -39,7 +39,7 @@ def default_symptoms(knowledge_dir: Path) -> Any:
 
 
 def _build(args: argparse.Namespace, incremental: bool) -> int:
-    from retrieval.encoder import get_encoder
+    from retrieval.encoder import get_encoder  # the embedding model: only when building
     from retrieval.store import build_index
 
     settings = _settings()
@@ -61,7 +61,7 @@ def _build(args: argparse.Namespace, incremental: bool) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from retrieval.store import read_meta
+    from retrieval.store import read_meta  # FAISS: only for the subcommands that read an index
 
     settings = _settings()
     folder = Path(args.index) if args.index else settings.index_dir
@@ -82,7 +82,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from retrieval.encoder import get_encoder
+    from retrieval.encoder import get_encoder  # the embedding model: only when searching
     from retrieval.search import Searcher
 
     settings = _settings()

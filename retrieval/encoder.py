@@ -45,7 +45,7 @@ class Encoder:
                  batch_size: int = 32) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer  # torch: seconds, on first use
 
         self.name = name
         self.batch_size = batch_size

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from core.language_detection import LanguageIdentifier
 from retrieval.documents import Document, Section
 from retrieval.errors import IngestError
 
@@ -136,9 +137,7 @@ def _document(meta: dict[str, Any], rel: str, title: str, sections: list[Section
 
 
 def _detect_language(text: str) -> str:
-    # Reused from the bot's offline identifier (lingua; no Rasa import). English when unsure.
-    from core.language_detection import LanguageIdentifier
-
+    # The chat's offline identifier (lingua, loaded on first use). English when unsure.
     return LanguageIdentifier().detect(text[:2000]).language or "en"
 
 
@@ -196,7 +195,7 @@ def _unique(section_id: str, seen: set[str]) -> str:
 
 
 def _pdf(path: Path, rel: str, meta: dict[str, Any]) -> Document:
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # only when a PDF is ingested
 
     reader = PdfReader(str(path))
     info = reader.metadata
@@ -216,7 +215,7 @@ _HTML_BLOCKS = {"p", "li", "tr", "div", "section", "br", "pre", "table", "ul", "
 
 
 def _html(raw: bytes, rel: str, meta: dict[str, Any]) -> Document:
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup  # only when an HTML page is ingested
     from bs4.element import NavigableString, Tag
 
     soup = BeautifulSoup(raw, "html.parser")

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from core.language_detection import LanguageIdentifier
 from core.languages import LANGUAGES
 from retrieval.analysis import analyzer
 from retrieval.documents import Chunk
@@ -106,8 +107,6 @@ def detect_language(query: str) -> str | None:
     """The query's language among the five, or None when it does not tell (e.g. 'E101')."""
     if _GREEK.search(query):
         return "el"
-    from core.language_detection import LanguageIdentifier  # offline, no Rasa import
-
     return LanguageIdentifier(min_confidence=0.5).detect(query).language
 
 

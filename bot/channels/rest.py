@@ -22,6 +22,7 @@ from bot.channels.validation import (
     too_long_payload,
     validate_chat_request,
 )
+from core.language_detection import LanguageIdentifier
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,6 @@ rasa_speedups.apply()
 
 def _language_of(text: str) -> Optional[str]:
     try:
-        from core.language_detection import LanguageIdentifier
-
         return LanguageIdentifier().detect(text).language
     except Exception:  # noqa: BLE001 - the reply then stays in the conversation's language
         logger.exception("language detection failed")

@@ -33,7 +33,7 @@ def _get_detector() -> Any:
     global _detector
     with _lock:
         if _detector is None:
-            from lingua import Language, LanguageDetectorBuilder
+            from lingua import Language, LanguageDetectorBuilder  # loads models: on first use
 
             languages = [getattr(Language, name) for name in (*SUPPORTED, *OTHERS)]
             _detector = LanguageDetectorBuilder.from_languages(*languages) \
