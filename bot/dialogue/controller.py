@@ -158,11 +158,13 @@ class Controller:
             # pack's critical conditions on what is answered); a danger the triage is sure of
             # still takes the danger path.
             route = Route.FLOW
+            step = _not_an_emergency(step, turn)
         if route is Route.DANGER_LIKELY and not asks_how(turn.text) and \
                 self.service.asks_for_part(turn, found, or_names_one=True):
             # "Bearing set for P150-2019-00078, radial and thrust": an order of a part that the
             # classifier is not sure of is an order; a sure danger keeps the danger path.
             route = Route.FLOW
+            step = _not_an_emergency(step, turn)
         if route is Route.DANGER:
             self.dispatch("urgent_safety", turn, found, out)
         elif route is Route.DANGER_LIKELY:
@@ -241,6 +243,18 @@ class Controller:
 
 # A report says what is wrong besides the reading: this many words of three letters or more.
 REPORT_WORDS = 4
+
+
+def _not_an_emergency(step: str, turn: Turn) -> str:
+    """The step for a message that NLU took for an emergency and the triage let through as a
+    question, an order or an answer ("do you have an exploded view of the airend?"): the one
+    that answers what it is, never the emergency's own (the safety reply and a P1 ticket)."""
+    if step != "urgent_safety":
+        return step
+    # The fallback's own routing (`_flow`) then sends a "how do I" to the manuals and a
+    # message that names little more than a part to the parts; the rest gets "please
+    # rephrase" with a person offered, not a guess ("wiring diagram" is no part to sell).
+    return "handle_answer" if turn.awaiting is Awaiting.DIAGNOSIS else "handle_fallback"
 
 
 def _reports_more_than_a_reading(text: str) -> bool:

@@ -479,6 +479,26 @@ def test_an_order_of_a_part_gets_no_safety_question(deps, language, text, part):
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
 
 
+def test_an_order_that_nlu_takes_for_an_emergency_gets_the_part_not_a_p1(deps):
+    """NLU hears danger, the triage does not, and the message orders a part: the part, with
+    neither the safety reply nor an urgent ticket (the emergency's own step is not taken)."""
+    chat = Chat(hearing_nothing(deps))
+    out = chat.send("action_urgent_safety", "urgent_safety",
+                    "I need the 14.5 bar safety valve for the HSC-37")
+    assert "safety" not in kinds(out) and "ticket" not in kinds(out)
+    assert custom_of(out, "spare_part")["part_numbers"][0] == "HSC-SV-145"
+    assert tickets(deps) == []
+
+
+def test_an_answer_that_nlu_takes_for_an_emergency_stays_an_answer(deps):
+    chat = Chat(hearing_nothing(deps))
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    chat.send("action_start_diagnosis", "report_problem", "the pump is noisy")
+    assert chat.slots.get("awaiting") == "diagnosis"
+    out = chat.send("action_urgent_safety", "urgent_safety", "it sounds like gravel")
+    assert "safety" not in kinds(out) and tickets(deps) == []
+
+
 @pytest.mark.parametrize(("language", "text", "task"), [
     ("en", "cleaning the suction strainer on P100-2021-00542, what's the sequence?",
      "mt_hcp_2000h"),
