@@ -80,9 +80,9 @@ def deps(tmp_path, manual_index) -> Dependencies:
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/store.db")
     upgrade(settings.resolved_db_url(settings.database_url))
     return Dependencies(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
-                    service=default_service_data(), catalog=default_catalog(),
-                    policy=EscalationPolicy(), spool_dir=tmp_path / "spool",
-                    searcher=lambda: manual_index, now=lambda: NOW)
+                        service=default_service_data(), catalog=default_catalog(),
+                        policy=EscalationPolicy(), spool_dir=tmp_path / "spool",
+                        searcher=lambda: manual_index, now=lambda: NOW)
 
 
 __all__ = ["free_port", "response_text", "requires_rasa_env", "Path"]

@@ -24,9 +24,10 @@ def escalation_policy(settings: Settings) -> EscalationPolicy:
 
 def dependencies_for(settings: Settings) -> Dependencies:
     return Dependencies(engine=engine_for(settings), diagnoser=diagnoser_for(settings),
-                    service=default_service_data(), catalog=default_catalog(),
-                    policy=escalation_policy(settings), spool_dir=settings.escalation_spool_dir,
-                    searcher=partial(searcher_for, settings))
+                        service=default_service_data(), catalog=default_catalog(),
+                        policy=escalation_policy(settings),
+                        spool_dir=settings.escalation_spool_dir,
+                        searcher=partial(searcher_for, settings))
 
 
 def controller() -> Controller:

@@ -85,8 +85,7 @@ class Controller:
     def __init__(self, deps: Dependencies) -> None:
         self.s = deps
         ctx = FlowContext(
-            desk=SqlTicketDesk(deps.engine, deps.catalog, deps.spool_dir,
-                               deps.now),
+            desk=SqlTicketDesk(deps.engine, deps.catalog, deps.spool_dir, deps.now),
             sessions=SqlDiagnosisSessions(deps.engine),
             manuals=IndexSearch(deps.searcher), diagnoser=deps.diagnoser,
             service=deps.service, catalog=deps.catalog, policy=deps.policy,

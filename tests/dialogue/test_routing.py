@@ -40,7 +40,7 @@ def asking_always(deps) -> Controller:
     """A triage whose thresholds put every message in the "possible danger" band."""
     trained = default_triage()
     deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
-                             Thresholds(SafetyThresholds(now=1.0, possible=0.0), 1.0, 1.0))
+                         Thresholds(SafetyThresholds(now=1.0, possible=0.0), 1.0, 1.0))
     return Controller(deps)
 
 
@@ -415,7 +415,7 @@ def hearing_nothing(deps) -> Controller:
     from the knowledge pack's critical conditions."""
     trained = default_triage()
     deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
-                             Thresholds(SafetyThresholds(now=1.0, possible=1.0), 1.0, 1.0))
+                         Thresholds(SafetyThresholds(now=1.0, possible=1.0), 1.0, 1.0))
     return Controller(deps)
 
 
@@ -523,8 +523,8 @@ def likely_always(deps) -> Controller:
     """A triage that gives every message the safety instruction and asks before the ticket."""
     trained = default_triage()
     deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
-                             Thresholds(SafetyThresholds(now=0.0, possible=0.0, sure=1.0),
-                                        1.0, 1.0))
+                         Thresholds(SafetyThresholds(now=0.0, possible=0.0, sure=1.0),
+                                    1.0, 1.0))
     return Controller(deps)
 
 
