@@ -33,12 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     log.info("ready: chat on http://%s:%d/webhooks/rest/webhook, API on http://%s:%d "
-             "(health: /healthz). Ctrl-C stops both.", settings.rasa_host, settings.rasa_port,
-             settings.api_host, settings.api_port)
+             "(health: /healthz). A crashed one is started again; Ctrl-C stops both.",
+             settings.rasa_host, settings.rasa_port, settings.api_host, settings.api_port)
     try:
-        name, code = supervisor.wait()
-        log.error("%s exited with code %d; stopping the rest", name, code)
-        return 1
+        # A crashed child is started again (with backoff); the others keep serving meanwhile.
+        supervisor.supervise()
+        return 0
     except KeyboardInterrupt:
         # A second Ctrl-C must not cut the shutdown short and leave a child running.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -1,4 +1,5 @@
-"""A small process supervisor: prefixed logs, readiness probes, one stop for all children."""
+"""A small process supervisor: prefixed logs, readiness probes, restarts with backoff, one stop
+for all children."""
 
 from __future__ import annotations
 
@@ -34,6 +35,23 @@ class _Child:
     process: subprocess.Popen[str]
     tail: collections.deque[str]
     reader: threading.Thread
+    started: float = field(default_factory=time.monotonic)
+    crashes: int = 0  # exits in a row, each after less than `stable_after` seconds up
+    restart_at: float | None = None  # when it exited: when it is started again
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long a crashed child waits before it is started again: `first` seconds, doubled
+    with each crash in a row up to `most`; a child that stayed up `stable_after` seconds
+    starts the count again."""
+
+    first: float = 1.0
+    most: float = 30.0
+    stable_after: float = 60.0
+
+    def delay(self, crashes: int) -> float:
+        return min(self.most, self.first * 2 ** max(0, crashes - 1))
 
 
 class Supervisor:
@@ -52,9 +70,12 @@ class Supervisor:
                 self._out.write(f"[{name:<{self._width}}] {line}\n")
                 self._out.flush()
 
-    def start(self, service: Service, *, timeout: float, poll: float = 0.5) -> None:
-        """Start a child and wait until its probe answers; StartupError if it dies or times out."""
-        self._width = max(self._width, len(service.name))
+    def _say(self, name: str, line: str) -> None:
+        with self._lock:
+            self._out.write(f"[{name:<{self._width}}] {line}\n")
+            self._out.flush()
+
+    def _spawn(self, service: Service) -> _Child:
         process = subprocess.Popen(
             service.command, cwd=service.cwd, env=service.env, text=True, bufsize=1,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -65,7 +86,13 @@ class Supervisor:
         reader = threading.Thread(target=self._pump, args=(service.name, process.stdout, tail),
                                   daemon=True)
         reader.start()
-        child = _Child(service, process, tail, reader)
+        return _Child(service, process, tail, reader)
+
+    def start(self, service: Service, *, timeout: float, poll: float = 0.5) -> None:
+        """Start a child and wait until its probe answers; StartupError if it dies or times out."""
+        self._width = max(self._width, len(service.name))
+        child = self._spawn(service)
+        process, reader = child.process, child.reader
         self._children.append(child)
 
         deadline = time.monotonic() + timeout
@@ -85,14 +112,33 @@ class Supervisor:
         log = "\n".join(f"    {line}" for line in child.tail) or "    (no output)"
         return f"{child.service.name} {what}; its last log lines:\n{log}"
 
-    def wait(self, poll: float = 0.5) -> tuple[str, int]:
-        """Block until a child exits; return its name and exit code."""
-        while True:
-            for child in self._children:
-                code = child.process.poll()
-                if code is not None:
+    def supervise(self, *, backoff: Backoff = Backoff(), poll: float = 0.5,
+                  until: Callable[[], bool] = lambda: False) -> None:
+        """Keep the children up: one that exits is started again after its backoff, with
+        its last log lines shown, and the others go on untouched (the API keeps serving
+        tickets and the console while Rasa reloads its model). Returns when `until()` is
+        true; otherwise only an exception (Ctrl-C) ends it."""
+        while not until():
+            now = time.monotonic()
+            for i, child in enumerate(self._children):
+                if child.restart_at is None:
+                    code = child.process.poll()
+                    if code is None:
+                        continue
                     child.reader.join(timeout=2)
-                    return child.service.name, code
+                    up = now - child.started
+                    child.crashes = 1 if up >= backoff.stable_after else child.crashes + 1
+                    delay = backoff.delay(child.crashes)
+                    child.restart_at = now + delay
+                    self._say(child.service.name, f"exited with code {code} after {up:.0f} s; "
+                              f"starting it again in {delay:.0f} s. Its last log lines:")
+                    for line in list(child.tail)[-10:]:
+                        self._say(child.service.name, f"    {line}")
+                elif now >= child.restart_at:
+                    again = self._spawn(child.service)
+                    again.crashes = child.crashes
+                    self._children[i] = again
+                    self._say(child.service.name, f"started again (pid {again.process.pid})")
             time.sleep(poll)
 
     def stop(self, grace: float = 15.0) -> None:

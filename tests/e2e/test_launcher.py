@@ -23,7 +23,8 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_launcher_serves_and_ctrl_c_stops_both(tmp_path, system_settings):
+def launch(tmp_path, system_settings) -> tuple[subprocess.Popen, int, int]:
+    """`python -m launcher` on free ports, its output in tmp_path/launcher.log."""
     api_port, rasa_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -34,32 +35,37 @@ def test_launcher_serves_and_ctrl_c_stops_both(tmp_path, system_settings):
         "ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path}/tickets.db",
         "ASSISTANT_TRACKER_STORE_URL": f"sqlite:///{tmp_path}/tracker.db",
     }
-    log = open(tmp_path / "launcher.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "launcher"], cwd=PROJECT_ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 600
-        health = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=5)
-                if health.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        output = (tmp_path / "launcher.log").read_text()
-        assert health is not None and health.status_code == 200, output[-3000:]
-        assert "[api ]" in output and "[rasa]" in output  # prefixed logs of both children
+    with open(tmp_path / "launcher.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "launcher"], cwd=PROJECT_ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    return proc, api_port, rasa_port
 
-        reply = httpx.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-                           json={"sender": "u1", "message": "Γεια σας"}, timeout=60).json()
+
+def wait_until_ready(proc: subprocess.Popen, tmp_path, deadline: float) -> str:
+    """The launcher's log once it says it is ready (both children up)."""
+    while True:
+        output = (tmp_path / "launcher.log").read_text()
+        if "ready: chat on" in output:
+            return output
+        assert time.monotonic() < deadline and proc.poll() is None, output[-3000:]
+        time.sleep(0.5)
+
+
+def greet(rasa_port: int) -> list[dict]:
+    return httpx.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                      json={"sender": "u1", "message": "Γεια σας"}, timeout=60).json()
+
+
+def test_launcher_serves_and_ctrl_c_stops_both(tmp_path, system_settings):
+    proc, api_port, rasa_port = launch(tmp_path, system_settings)
+    try:
+        output = wait_until_ready(proc, tmp_path, time.monotonic() + 600)
+        assert "[api ]" in output and "[rasa]" in output  # prefixed logs of both children
+        health = httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=30)
+        assert health.status_code == 200, health.text
+        reply = greet(rasa_port)
         assert reply and reply[0]["text"].startswith("Γεια σας!")
 
-        # Ctrl-C once the launcher says it is ready (before that it exits 130, interrupted).
-        while "ready: chat on" not in (tmp_path / "launcher.log").read_text():
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
         assert not port_open(api_port)
@@ -67,7 +73,59 @@ def test_launcher_serves_and_ctrl_c_stops_both(tmp_path, system_settings):
     finally:
         if proc.poll() is None:
             proc.kill()
-        log.close()
+
+
+def children(pid: int) -> dict[int, str]:
+    """The processes whose parent is `pid`, with their command lines."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+        if parent == pid:
+            found[int(entry)] = command
+    return found
+
+
+def test_a_killed_rasa_is_started_again_while_the_api_keeps_serving(tmp_path, system_settings):
+    """kill -9 of the Rasa server under the launcher: the API goes on answering (its health
+    says Rasa is down meanwhile), the launcher starts Rasa again, and the chat answers again."""
+    proc, api_port, rasa_port = launch(tmp_path, system_settings)
+    try:
+        deadline = time.monotonic() + 600
+        wait_until_ready(proc, tmp_path, deadline)
+        [rasa] = [pid for pid, command in children(proc.pid).items() if " run " in command
+                  and "rasa" in command]
+        os.kill(rasa, signal.SIGKILL)
+
+        saw_down = False
+        while True:
+            health = httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=30)
+            assert health.status_code in (200, 503)  # the API answers throughout
+            saw_down |= health.json()["checks"]["rasa"]["status"] != "ok"
+            if health.json()["checks"]["rasa"]["status"] == "ok" and saw_down:
+                break
+            assert time.monotonic() < deadline and proc.poll() is None, \
+                (tmp_path / "launcher.log").read_text()[-3000:]
+            time.sleep(1)
+        reply = greet(rasa_port)
+        assert reply and reply[0]["text"].startswith("Γεια σας!")
+        output = (tmp_path / "launcher.log").read_text()
+        assert "[rasa] exited with code -9" in output and "[rasa] started again" in output
+        assert proc.poll() is None
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def test_launcher_fails_with_the_log_when_a_port_is_taken(tmp_path, system_settings):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from launcher.supervisor import Service, StartupError, Supervisor
+from launcher.supervisor import Backoff, Service, StartupError, Supervisor
 
 PY = sys.executable
 
@@ -66,9 +66,35 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_wait_reports_which_child_exited():
-    supervisor = Supervisor(io.StringIO())
-    supervisor.start(Service("short", [PY, "-c", "import time; time.sleep(0.5); exit(7)"],
+def test_a_crashed_child_is_started_again_with_backoff_and_the_others_stay_up(tmp_path):
+    """The crashing child is started again after 0.2 s, then 0.4 s (crashes in a row double
+    the delay); the steady one keeps its process throughout."""
+    out = io.StringIO()
+    runs = tmp_path / "runs"
+    crash = f"open({str(runs)!r}, 'a').write('x'); print('oops', flush=True); exit(3)"
+    supervisor = Supervisor(out)
+    supervisor.start(Service("steady", [PY, "-c", "import time; time.sleep(60)"],
                              ready=lambda: True), timeout=10, poll=0.05)
-    assert supervisor.wait(poll=0.05) == ("short", 7)
-    supervisor.stop()
+    steady = supervisor._children[0].process
+    supervisor.start(Service("crash", [PY, "-c", crash], ready=lambda: True), timeout=10,
+                     poll=0.05)
+    started = time.monotonic()
+    try:
+        supervisor.supervise(backoff=Backoff(first=0.2, most=0.4, stable_after=60), poll=0.02,
+                             until=lambda: runs.exists() and len(runs.read_text()) >= 4
+                             or time.monotonic() - started > 20)
+        assert len(runs.read_text()) >= 4, out.getvalue()
+        # 0.2 + 0.4 + 0.4 s of backoff at least between the first and the fourth run.
+        assert time.monotonic() - started >= 1.0
+        assert steady.poll() is None and supervisor._children[0].process is steady
+        log = out.getvalue()
+        assert "[crash ] exited with code 3" in log and "starting it again in" in log
+        assert "[crash ]     oops" in log and "started again" in log
+    finally:
+        supervisor.stop(grace=5)
+    assert steady.poll() is not None
+
+
+def test_backoff_doubles_up_to_its_limit():
+    backoff = Backoff(first=1, most=30)
+    assert [backoff.delay(n) for n in (1, 2, 3, 5, 6, 10)] == [1, 2, 4, 16, 30, 30]
