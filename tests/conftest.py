@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,8 +55,36 @@ def response_text(domain: dict, response: str, language: str) -> str:
     raise KeyError(f"{response} has no {language} variation")
 
 
+# In CI (CI=true, as .ci/run sets it) a service a test needs must be there: its absence fails
+# the run instead of skipping the tests that need it, so a half-installed machine cannot pass.
+STRICT = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(message: str) -> None:
+    """A service a test needs is missing: skip the test, or fail it in CI."""
+    if STRICT:
+        pytest.fail(f"{message} (CI=true: a missing service fails the run)")
+    pytest.skip(message)
+
+
+def require_chromium() -> str:
+    """The path of Debian's chromium, for the browser tests."""
+    path = shutil.which("chromium")
+    if path is None:
+        unavailable("chromium is not installed: run scripts/test_services.sh")
+    return path or ""
+
+
+@pytest.fixture()
+def rasa_env() -> Path:
+    """The Rasa environment's executable (make setup installs it)."""
+    if not RASA_BIN.exists():
+        unavailable("Rasa environment missing: make setup")
+    return RASA_BIN
+
+
 def requires_rasa_env() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(not RASA_BIN.exists(), reason="Rasa environment missing: make setup")
+    return pytest.mark.usefixtures("rasa_env")
 
 
 # -- the dialogue controller's dependencies, real: a migrated SQLite store, the expert system on

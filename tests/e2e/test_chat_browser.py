@@ -8,7 +8,6 @@ the inline error, the language of its own strings, a new conversation per tab.""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -21,19 +20,14 @@ from db.migrate import upgrade
 from launcher.ports import free_port
 from rules.scoring import FamilyModel
 from rules.simulate import Operator
-from tests.conftest import response_text
+from tests.conftest import require_chromium, response_text
 from tests.tickets.server import running_api
 from tickets import conversations, store
 from tickets.catalog import default_catalog
 from tickets.database import create_store_engine
 from tickets.domain import Actor, NewTicket
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("chromium") is None,
-                       reason="chromium is not installed: run scripts/test_services.sh"),
-]
+pytestmark = pytest.mark.e2e
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 ENGINEER = Actor(name="T-GR-01", role="engineer", principal="key-eng")
@@ -47,7 +41,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = playwright.chromium.launch(executable_path=require_chromium(), args=ARGS)
         try:
             yield launched
         finally:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from db.migrate import upgrade
+from tests.conftest import unavailable
 from tickets.database import create_store_engine
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -36,7 +37,7 @@ def _skip_loudly(reason: str) -> None:
     message = (f"NO POSTGRESQL SERVER at {PG_SERVER} ({reason}): the PostgreSQL half of the "
                "ticket store tests is SKIPPED. Start it with scripts/test_services.sh.")
     print(f"\n*** {message}")
-    pytest.skip(message)
+    unavailable(message)
 
 
 @pytest.fixture(scope="session")
