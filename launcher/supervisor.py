@@ -66,9 +66,7 @@ class Supervisor:
         for line in stream:
             line = line.rstrip("\n")
             tail.append(line)
-            with self._lock:
-                self._out.write(f"[{name:<{self._width}}] {line}\n")
-                self._out.flush()
+            self._say(name, line)
 
     def _say(self, name: str, line: str) -> None:
         with self._lock:
