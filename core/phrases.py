@@ -83,9 +83,9 @@ def occurs(word: str, found: set[str]) -> bool:
 
 
 def contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    """The terms `needle` next to each other, in order, in `haystack`."""
-    n = len(needle)
-    return any(list(haystack[i:i + n]) == list(needle) for i in range(len(haystack) - n + 1))
+    """The words `needle` next to each other, in order, in `haystack` (never an empty one)."""
+    hay, sought, n = tuple(haystack), tuple(needle), len(needle)
+    return n > 0 and any(hay[i:i + n] == sought for i in range(len(hay) - n + 1))
 
 
 Key = TypeVar("Key")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from core.knowledge.model import Family, KnowledgeBase, Value
+from core.phrases import contains
 from core.stemming import SNOWBALL, stemmer
 from core.text import strip_accents
 
@@ -27,11 +28,6 @@ def stems(text: str, language: str) -> tuple[str, ...]:
     phrase matcher uses `core.phrases.terms`, which folds first."""
     words = _WORD.findall(text.casefold().replace("_", " "))
     return tuple(strip_accents(w) for w in stemmer(language).stemWords(words))
-
-
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return n > 0 and any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
 
 
 @dataclass
@@ -78,12 +74,12 @@ def _match_glossary(text: str, family: Family, kb: KnowledgeBase, result: Sympto
     # its stem ("glycolée" -> glycol), which the phrase matcher's exact terms would miss.
     by_language = {lang: stems(text, lang) for lang in SNOWBALL}
     for term_id, forms in kb.glossary.items():
-        if not any(_contains(by_language[lang], stems(form, lang))
+        if not any(contains(by_language[lang], stems(form, lang))
                    for lang, words in forms.items() for form in words):
             continue
         english = [stems(form, "en") for form in forms.get("en", ())]
         faults = {f.id for f in family.faults.values()
-                  if any(_contains(stems(f"{f.name} {f.description}", "en"), e) for e in english)}
+                  if any(contains(stems(f"{f.name} {f.description}", "en"), e) for e in english)}
         if 0 < len(faults) <= max(1, len(family.faults) // 4):  # generic terms tell nothing
             result.faults |= faults
             result.matched.append(f"glossary:{term_id}")

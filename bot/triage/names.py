@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from core.knowledge.model import KnowledgeBase
+from core.phrases import contains
 from core.text import fold
 
 # Legal forms that are not part of what a customer calls its own company.
@@ -60,7 +61,7 @@ class KnownNames:
         words = _words(text)
         if self.brand and any(w.startswith(self.brand) for w in words):
             return True
-        if any(_contains(words, company) for company in self.companies):
+        if any(contains(words, company) for company in self.companies):
             return True
         romans = [latin(w) for w in words]  # once per message, not once per engineer
         return any(self._names(words, romans, person) for person in self.people)
@@ -102,11 +103,6 @@ def _same_stem(word: str, name: str) -> bool:
         return True
     stem = name[:-1] if len(name) > MIN_SURNAME else name
     return word.startswith(stem) and len(word) <= len(name) + 1
-
-
-def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
 
 
 __all__ = ["KnownNames", "latin"]
