@@ -7,6 +7,7 @@ it is evidence for; see retrieval/symptoms.py)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,14 @@ import numpy as np
 
 from core.language_detection import LanguageIdentifier
 from core.languages import LANGUAGES
-from retrieval.analysis import analyzer
+from retrieval.analysis import Decompounder, analyzer
 from retrieval.documents import Chunk
 from retrieval.encoder import Encoder
 from retrieval.errors import UnknownFilterError
 from retrieval.glossary import Expansion
 from retrieval.store import LoadedIndex, load_index
 from retrieval.symptoms import SymptomMatch
+from retrieval.task_verbs import action_terms
 
 MODES = ("hybrid", "dense", "lexical")
 # Convex combination (0.5 x cosine + 0.5 x BM25/max) beat reciprocal rank fusion on the
@@ -58,7 +60,8 @@ SECTION_WEIGHT = 0.2
 # bearings?") gains this much times the share of that clause's words it has (idf-weighted, at
 # least two words): the task's one line then outweighs fault sections that mention the same
 # words among many others. Chosen on the study how-to sets (b-k: +16 of 1757, no language
-# lower; 0.2 and 0.4 gained less, 0.6 lost English).
+# lower; 0.2 and 0.4 gained less, 0.6 lost English). Rechecked with the verbs of work as one
+# term (retrieval/task_verbs.py) on study sets q-t: 0.4 +2 of 723 but Spanish -3, 0.5 -3.
 TASK_WEIGHT = 0.3
 TASK_SECTION = "maint"
 TASK_MIN_WORDS = 2
@@ -161,7 +164,9 @@ class Searcher:
         self._title_terms = [frozenset(analyzers[c.language].analyze(c.section_title))
                              for c in chunks]
         idf = self._idf = index.lexical.idf()
-        self._task_clauses = [_task_clauses(c, analyzers[c.language], idf) for c in chunks]
+        self._splitter = index.lexical.splitter
+        self._task_clauses = [_task_clauses(c, analyzers[c.language], idf, self._splitter)
+                              for c in chunks]
         self.families = sorted({c.family for c in chunks if c.family})
         self.models = sorted({m for c in chunks for m in c.models})
         self._groups: dict[tuple[str, str], list[int]] = {}
@@ -346,19 +351,20 @@ class Searcher:
 
     def _task_match(self, query: str, language: str) -> np.ndarray:
         """Per chunk of a maintenance-task section, the idf-weighted share of its best-matched
-        work clause that the question has (0 elsewhere, and under TASK_MIN_WORDS words)."""
-        asked = set(analyzer(language).analyze(query))
+        work clause that the question has (0 elsewhere, and under TASK_MIN_WORDS words). The
+        verb of the work counts as its kind ("wechseln" is the task's "ersetzen") and German
+        compounds by their parts ("Riemenspannung": "Spannung des Antriebsriemens")."""
+        asked = _work_terms(analyzer(language).analyze(query, self._splitter), language)
         # A noun asks for its verb's task: "regraissage" for "regraisser", "Nachschmierung"
         # for "nachschmieren" (stems that differ only after their first letters).
         heads = {t[:TASK_STEM] for t in asked if len(t) >= TASK_STEM}
         scores = np.zeros(len(self._task_clauses), dtype=np.float64)
         for row, clauses in enumerate(self._task_clauses):
             for terms, total in clauses:
-                found = {t for t in terms if t in asked or
-                         (len(t) >= TASK_STEM and t[:TASK_STEM] in heads)}
+                found = [w for t, w in terms.items() if t in asked or
+                         (len(t) >= TASK_STEM and t[:TASK_STEM] in heads)]
                 if len(found) >= TASK_MIN_WORDS:
-                    share = sum(self._idf_of(t) for t in found) / total
-                    scores[row] = max(scores[row], share)
+                    scores[row] = max(scores[row], sum(found) / total)
         return scores
 
     def _idf_of(self, term: str) -> float:
@@ -410,10 +416,12 @@ class Searcher:
         return row
 
 
-def _task_clauses(chunk: Chunk, analysis: Any, idf: dict[str, float]
-                  ) -> list[tuple[frozenset[str], float]]:
+def _task_clauses(chunk: Chunk, analysis: Any, idf: dict[str, float],
+                  splitter: Decompounder | None = None
+                  ) -> list[tuple[dict[str, float], float]]:
     """The work clauses of a maintenance-task section's chunk, as analysed terms (ids, numbers
-    and asides in brackets left out) with their total idf; none for other sections."""
+    and asides in brackets left out; the verb of the work as its kind, `task_verbs`) with the
+    idf of each and their total; none for other sections."""
     parts = chunk.section_id.split(".")
     if len(parts) < 3 or parts[-2] != TASK_SECTION:
         return []
@@ -423,11 +431,20 @@ def _task_clauses(chunk: Chunk, analysis: Any, idf: dict[str, float]
         if not paragraph or paragraph.startswith(("**", "|")):  # labelled fields, tables
             continue
         for clause in _CLAUSE.split(_ASIDE.sub(" ", paragraph)):
-            terms = frozenset(t for t in analysis.analyze(clause)
-                              if not any(ch.isdigit() for ch in t))
-            if len(terms) >= TASK_MIN_WORDS:
-                clauses.append((terms, sum(idf.get(t, 1.0) for t in terms)))
+            weights: dict[str, float] = {}
+            for word in analysis.analyze(clause, splitter):
+                if not any(ch.isdigit() for ch in word):
+                    key = _work_terms([word], analysis.language).pop()
+                    weights[key] = max(weights.get(key, 0.0), idf.get(word, 1.0))
+            if len(weights) >= TASK_MIN_WORDS:
+                clauses.append((weights, sum(weights.values())))
     return clauses
+
+
+def _work_terms(terms: Iterable[str], language: str) -> set[str]:
+    """Terms with each verb (or noun) of maintenance work as its kind ("@replace")."""
+    actions = action_terms(language)
+    return {actions.get(t, t) for t in terms}
 
 
 def _is_reference(section_id: str) -> bool:

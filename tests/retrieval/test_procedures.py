@@ -6,10 +6,12 @@ import shutil
 
 import pytest
 
+from core.phrases import term
 from core.settings import PROJECT_ROOT
 from retrieval.encoder import Encoder
 from retrieval.search import Searcher
 from retrieval.store import build_index
+from retrieval.task_verbs import action_terms
 
 TOP_UP = "what's the right way to top up oil on H15S-2022-03011? level is under the min mark"
 
@@ -80,3 +82,30 @@ def test_section_support_and_tasks_are_for_how_to_searches_only(compressor_manua
                                 task_weight=0.0).search(TOP_UP, k=5)
     assert [(h.section_id, h.score) for h in plain.hits] == \
         [(h.section_id, h.score) for h in unsupported.hits]
+
+
+@pytest.fixture(scope="module")
+def greek_pump_manual(tmp_path_factory, encoder: Encoder):
+    return _index_of("pumps.md", tmp_path_factory, encoder, "el")
+
+
+@pytest.mark.parametrize("question", [
+    # The task says "Αλλάξτε το λάδι ρουλεμάν" (imperative), people "αλλάζω" or ask for the
+    # "αλλαγή": the verb's forms stem apart, the kind of work is one.
+    "Πώς αλλάζουμε το λάδι στα ρουλεμάν της HCP-150;",
+    "αλλαγή λαδιού ρουλεμάν HCP-150, τι κάνω;",
+])
+def test_the_task_matches_whatever_form_names_the_work(greek_pump_manual, encoder, question):
+    searcher = Searcher.open(greek_pump_manual, encoder)
+    hits = searcher.search(question, language="el", k=3, procedures=True).hits
+    assert hits[0].section_id == "hcp.maint.mt_hcp_8000h"
+    unweighted = Searcher.open(greek_pump_manual, encoder, task_weight=0.0)
+    assert unweighted.search(question, language="el", k=3, procedures=True).hits[0] \
+        .section_id != "hcp.maint.mt_hcp_8000h"
+
+
+def test_verbs_of_one_kind_of_work_are_one_term():
+    german = action_terms("de")
+    assert german[term("wechsle", "de")] == german[term("ersetzen", "de")] == "@replace"
+    assert german[term("prüfen", "de")] == "@check"
+    assert term("ölfilter", "de") not in german
