@@ -5,7 +5,9 @@ A model without the file (trained before the component existed) still loads: the
 no state and steps aside, with a warning saying what that means.
 """
 
+import hashlib
 import logging
+from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -14,6 +16,21 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
+
+CORE = Path(__file__).resolve().parents[2] / "core"
+
+
+def code_version(component_file: str, *core_modules: str) -> str:
+    """Hash of the code a component trains with: its package's Python files, the text folding
+    they share and the named modules of core/. Rasa's training cache keys a component by its
+    class, config and inputs, not its code, so after a change of the model's code (a solver, a
+    feature) a retrain would restore the old model from the cache; this value in the default
+    config changes the key."""
+    digest = hashlib.sha256()
+    files = sorted(Path(component_file).resolve().parent.glob("*.py"))
+    for path in [*files, *(CORE / f"{name}.py" for name in ("text", *core_modules))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class StoredStateComponent(GraphComponent):

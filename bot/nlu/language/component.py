@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.stored import StoredStateComponent
+from bot.nlu.stored import StoredStateComponent, code_version
 from core.language_detection import Detection, LanguageIdentifier, LanguageLexicon
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class LanguageDetector(StoredStateComponent, EntityExtractorMixin):
             "short_text_letters": 12,
             "short_text_min_confidence": 0.85,
             "min_letters": 2,
+            "code": code_version(__file__, "language_detection", "languages"),
         }
 
     def _use_state(self, state: Optional[LanguageLexicon]) -> None:

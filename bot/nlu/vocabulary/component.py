@@ -10,7 +10,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.stored import StoredStateComponent
+from bot.nlu.stored import StoredStateComponent, code_version
 from bot.nlu.vocabulary.model import Vocabulary
 
 
@@ -24,7 +24,7 @@ class VocabularyGuard(StoredStateComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # Below this share of known words the message counts as not understood.
-        return {"min_known_share": 0.01, "typo_cutoff": 0.8}
+        return {"min_known_share": 0.01, "typo_cutoff": 0.8, "code": code_version(__file__)}
 
     @classmethod
     def decode_state(cls, data: bytes, config: Dict[Text, Any]) -> Vocabulary:
