@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 import httpx
@@ -79,14 +80,19 @@ def rasa_service(settings: Settings, model: str) -> Service:
 
 def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:
     """Train if needed, then start the API and Rasa; raise StartupError (all stopped) on failure."""
-    model = ensure_model(settings.models_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sqlite_path = settings.sqlite_path(settings.database_url)
     if sqlite_path is not None:
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # The schema and the search index are brought up to date before the API serves a request.
     upgrade_database(settings.resolved_db_url(settings.database_url))
-    ensure_index(settings, {**rasa_env(), **settings_env(settings)}, out or sys.stdout)
+    # The index (the embedding model) and the Rasa model (the intent classifier) do not depend
+    # on each other: on a first start they are built at once, one per core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        index = pool.submit(ensure_index, settings, {**rasa_env(), **settings_env(settings)},
+                            out or sys.stdout)
+        model = ensure_model(settings.models_dir)
+        index.result()
     supervisor = Supervisor(out or sys.stdout)
     try:
         # The API first: Rasa calls its action webhook from the first message on.
