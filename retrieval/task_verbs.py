@@ -27,11 +27,11 @@ ACTIONS: dict[str, dict[str, str]] = {
               "αντικαταστήσουμε αντικαταστήστε αντικατάσταση αντικατάστασης αλλάζω αλλάζουμε "
               "αλλάζεις αλλάζει αλλάζεται αλλάξω αλλάξουμε αλλάξτε αλλαγή αλλαγής ανανεώνω "
               "ανανεώστε",
-        "de": "ersetzen ersetze ersetzt ersetzt ersatz wechseln wechsle wechsel wechselt "
+        "de": "ersetzen ersetze ersetzt ersatz wechseln wechsle wechsel wechselt "
               "gewechselt tauschen tausche tausch austauschen austausch ausgetauscht erneuern "
               "erneuere erneuert",
         "fr": "remplacer remplace remplacez remplacement changer change changez changement "
-              "vidanger vidange vidanger renouveler",
+              "vidanger vidange renouveler",
         "es": "sustituir sustituyo sustituye sustitución reemplazar reemplazo reemplaza cambiar "
               "cambio cambia cambiamos renovar recambiar",
     },
