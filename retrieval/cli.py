@@ -50,7 +50,8 @@ def _build(args: argparse.Namespace, incremental: bool) -> int:
     report = build_index(corpus, folder, encoder, incremental=incremental,
                          kind=args.kind or settings.index_kind,
                          glossary_path=settings.glossary_path,
-                         symptoms=default_symptoms(settings.knowledge_dir), progress=_progress)
+                         symptoms=default_symptoms(settings.knowledge_dir),
+                         dense_languages=settings.dense_languages, progress=_progress)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(f"index {folder}: {report.documents} documents, {report.chunks} chunks; "

@@ -21,7 +21,7 @@ from retrieval.documents import Chunk
 from retrieval.encoder import Encoder
 from retrieval.errors import UnknownFilterError
 from retrieval.glossary import Expansion
-from retrieval.store import LoadedIndex, load_index
+from retrieval.store import LoadedIndex, embedded_languages, load_index
 from retrieval.symptoms import SymptomMatch
 from retrieval.task_verbs import action_terms
 
@@ -140,8 +140,12 @@ class Searcher:
         chunks = index.chunks
         self._families = np.array([c.family or "" for c in chunks], dtype=object)
         self._languages = np.array([c.language for c in chunks], dtype=object)
-        self._dense_rows = (np.ones(len(chunks), dtype=bool) if dense_languages is None
-                            else np.isin(self._languages.astype(str), list(dense_languages)))
+        # Only chunks the index embedded (its meta says which languages) have a vector.
+        embedded = embedded_languages(index.meta)
+        wanted = [set(x) for x in (dense_languages, embedded) if x is not None]
+        self._dense_rows = (np.ones(len(chunks), dtype=bool) if not wanted
+                            else np.isin(self._languages.astype(str),
+                                         sorted(set.intersection(*wanted))))
         # Knowledge-pack ids (codes, part numbers) -> rows of the sections about them; a
         # section whose title names the id is the one that defines it.
         self._topic_rows: dict[str, list[tuple[int, float]]] = {}

