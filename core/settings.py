@@ -76,6 +76,10 @@ class Settings(BaseSettings):
 
     # --- end retrieval ---------------------------------------------------------------------
 
+    # The service desk's phone number, offered in the web chat while the assistant is briefly
+    # unavailable (next to a callback request); unset: only the callback request is offered.
+    service_hotline: str | None = None
+
     # start-up
     startup_timeout_s: float = Field(600.0, gt=0)
 

@@ -14,40 +14,82 @@ const STRINGS = {
         message: "Your message", placeholder: "Type your message…", send: "Send",
         engineer: "Engineer", handoff: "An engineer is handling your conversation",
         ticket: "ticket #{n}",
-        unavailable: "The assistant is unavailable right now. Please try again in a moment.",
+        unavailable: "The assistant is briefly unavailable. Please try again in a moment.",
         tooLong: "Your message is too long. Please shorten it.",
-        rejected: "Your message could not be sent. Please try again." },
+        rejected: "Your message could not be sent. Please try again.",
+        hotline: "Service hotline: ",
+        callback: "Request a callback",
+        cbName: "Your name",
+        cbContact: "Phone or e-mail",
+        cbMessage: "What is it about? (optional)",
+        cbSend: "Call me back",
+        cbDone: "Thank you. The service desk will call you back (ticket #{n}).",
+        cbQueued: "Thank you. Your request is noted (reference {r}); the service desk will call you back.",
+        cbFailed: "Your request could not be sent. Please check your name and your phone number or e-mail address." },
   el: { title: "Υποστήριξη Helios", language: "Γλώσσα", conversation: "Συνομιλία",
         message: "Το μήνυμά σας", placeholder: "Γράψτε το μήνυμά σας…", send: "Αποστολή",
         engineer: "Μηχανικός", handoff: "Ένας μηχανικός χειρίζεται τη συνομιλία σας",
         ticket: "αίτημα #{n}",
-        unavailable: "Ο βοηθός δεν είναι διαθέσιμος αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο.",
+        unavailable: "Ο βοηθός δεν είναι διαθέσιμος για λίγο. Δοκιμάστε ξανά σε λίγο.",
         tooLong: "Το μήνυμά σας είναι πολύ μεγάλο. Παρακαλούμε συντομεύστε το.",
-        rejected: "Δεν ήταν δυνατή η αποστολή του μηνύματός σας. Δοκιμάστε ξανά." },
+        rejected: "Δεν ήταν δυνατή η αποστολή του μηνύματός σας. Δοκιμάστε ξανά.",
+        hotline: "Γραμμή εξυπηρέτησης: ",
+        callback: "Ζητήστε να σας καλέσουμε",
+        cbName: "Το όνομά σας",
+        cbContact: "Τηλέφωνο ή e-mail",
+        cbMessage: "Περί τίνος πρόκειται; (προαιρετικά)",
+        cbSend: "Καλέστε με",
+        cbDone: "Ευχαριστούμε. Η υπηρεσία εξυπηρέτησης θα σας καλέσει (αίτημα #{n}).",
+        cbQueued: "Ευχαριστούμε. Το αίτημά σας καταχωρίστηκε (κωδικός {r})· η υπηρεσία εξυπηρέτησης θα σας καλέσει.",
+        cbFailed: "Δεν ήταν δυνατή η αποστολή του αιτήματος. Ελέγξτε το όνομα και το τηλέφωνο ή το e-mail σας." },
   de: { title: "Helios Support", language: "Sprache", conversation: "Gespräch",
         message: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
         engineer: "Techniker", handoff: "Ein Techniker betreut jetzt Ihr Gespräch",
         ticket: "Ticket #{n}",
-        unavailable: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es " +
-                     "gleich noch einmal.",
+        unavailable: "Der Assistent ist kurz nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
         tooLong: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie.",
-        rejected: "Ihre Nachricht konnte nicht gesendet werden. Bitte versuchen Sie es erneut." },
+        rejected: "Ihre Nachricht konnte nicht gesendet werden. Bitte versuchen Sie es erneut.",
+        hotline: "Service-Hotline: ",
+        callback: "Rückruf anfordern",
+        cbName: "Ihr Name",
+        cbContact: "Telefon oder E-Mail",
+        cbMessage: "Worum geht es? (optional)",
+        cbSend: "Bitte zurückrufen",
+        cbDone: "Vielen Dank. Der Kundendienst ruft Sie zurück (Ticket #{n}).",
+        cbQueued: "Vielen Dank. Ihre Anfrage ist notiert (Referenz {r}); der Kundendienst ruft Sie zurück.",
+        cbFailed: "Ihre Anfrage konnte nicht gesendet werden. Bitte prüfen Sie Namen und Telefonnummer oder E-Mail-Adresse." },
   fr: { title: "Assistance Helios", language: "Langue", conversation: "Conversation",
         message: "Votre message", placeholder: "Écrivez votre message…", send: "Envoyer",
         engineer: "Technicien", handoff: "Un technicien s'occupe de votre conversation",
         ticket: "ticket n° {n}",
-        unavailable: "L'assistant est indisponible pour le moment. Veuillez réessayer dans " +
-                     "un instant.",
+        unavailable: "L'assistant est momentanément indisponible. Veuillez réessayer dans un instant.",
         tooLong: "Votre message est trop long. Veuillez le raccourcir.",
-        rejected: "Votre message n'a pas pu être envoyé. Veuillez réessayer." },
+        rejected: "Votre message n'a pas pu être envoyé. Veuillez réessayer.",
+        hotline: "Assistance téléphonique : ",
+        callback: "Être rappelé",
+        cbName: "Votre nom",
+        cbContact: "Téléphone ou e-mail",
+        cbMessage: "De quoi s'agit-il ? (facultatif)",
+        cbSend: "Rappelez-moi",
+        cbDone: "Merci. Le service après-vente vous rappellera (ticket n° {n}).",
+        cbQueued: "Merci. Votre demande est enregistrée (référence {r}) ; le service après-vente vous rappellera.",
+        cbFailed: "Votre demande n'a pas pu être envoyée. Vérifiez votre nom et votre téléphone ou e-mail." },
   es: { title: "Asistencia Helios", language: "Idioma", conversation: "Conversación",
         message: "Su mensaje", placeholder: "Escriba su mensaje…", send: "Enviar",
         engineer: "Técnico", handoff: "Un técnico está atendiendo su conversación",
         ticket: "ticket n.º {n}",
-        unavailable: "El asistente no está disponible en este momento. Inténtelo de nuevo " +
-                     "en unos instantes.",
+        unavailable: "El asistente no está disponible por unos instantes. Inténtelo de nuevo en un momento.",
         tooLong: "Su mensaje es demasiado largo. Acórtelo, por favor.",
-        rejected: "No se pudo enviar su mensaje. Inténtelo de nuevo." },
+        rejected: "No se pudo enviar su mensaje. Inténtelo de nuevo.",
+        hotline: "Línea de asistencia: ",
+        callback: "Solicitar una llamada",
+        cbName: "Su nombre",
+        cbContact: "Teléfono o e-mail",
+        cbMessage: "¿De qué se trata? (opcional)",
+        cbSend: "Llámenme",
+        cbDone: "Gracias. El servicio técnico le llamará (ticket n.º {n}).",
+        cbQueued: "Gracias. Su solicitud está registrada (referencia {r}); el servicio técnico le llamará.",
+        cbFailed: "No se pudo enviar su solicitud. Compruebe su nombre y su teléfono o e-mail." },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -133,6 +175,119 @@ function notice(text) {
   item.textContent = text;
   $("messages").append(item);
   scrollToEnd();
+}
+
+// --- the assistant is down: the hotline and a callback request ----------------------------------
+let hotline = null;  // the service desk's number, from /chat/api/status (a setting)
+let lastFailed = "";  // the message that could not be delivered: the callback's first draft
+
+function field(labelKey, control) {
+  const wrap = document.createElement("label");
+  const caption = document.createElement("span");
+  caption.textContent = t(labelKey);
+  wrap.append(caption, control);
+  return wrap;
+}
+
+function callbackForm(offer) {
+  const form = document.createElement("form");
+  form.id = "callback";
+  const name = document.createElement("input");
+  name.name = "name"; name.required = true; name.maxLength = 120; name.autocomplete = "name";
+  const contact = document.createElement("input");
+  contact.name = "contact"; contact.required = true; contact.maxLength = 200;
+  contact.autocomplete = "tel";
+  const message = document.createElement("textarea");
+  message.name = "message"; message.maxLength = 2000; message.rows = 2;
+  message.value = lastFailed;
+  const submitButton = document.createElement("button");
+  submitButton.type = "submit";
+  submitButton.textContent = t("cbSend");
+  const status = document.createElement("p");
+  status.className = "status";
+  status.setAttribute("role", "status");
+  form.append(field("cbName", name), field("cbContact", contact), field("cbMessage", message),
+              submitButton, status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submitButton.disabled = true;
+    let response = null;
+    try {
+      response = await fetch(API + "/callback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ conversation_id: conversationId(), name: name.value,
+                               contact: contact.value, message: message.value,
+                               language: language }),
+      });
+    } catch (e) {
+      response = null;
+    }
+    let data = null;
+    if (response && response.ok) {
+      try { data = await response.json(); } catch (e) { data = null; }
+    }
+    if (!data) {
+      status.textContent = t("cbFailed");
+      submitButton.disabled = false;
+      return;
+    }
+    const done = document.createElement("p");
+    done.className = "callback-done";
+    done.setAttribute("role", "status");
+    done.textContent = data.ticket_number !== null && data.ticket_number !== undefined
+      ? t("cbDone").replace("{n}", String(data.ticket_number))
+      : t("cbQueued").replace("{r}", String(data.reference || ""));
+    form.replaceWith(done);
+  });
+  offer.append(form);
+  name.focus();
+}
+
+function unavailableNotice() {
+  // A form already open keeps what the customer typed; an empty one gets the failed message.
+  const draft = document.querySelector("#callback textarea");
+  if (draft && !draft.value) draft.value = lastFailed;
+  const item = document.createElement("li");
+  item.className = "notice error unavailable";
+  item.setAttribute("role", "alert");
+  const text = document.createElement("div");
+  text.className = "text";
+  text.textContent = t("unavailable");
+  item.append(text);
+  if (hotline) {
+    const line = document.createElement("div");
+    line.className = "hotline";
+    const link = document.createElement("a");
+    link.href = "tel:" + hotline.replace(/[^0-9+]/g, "");
+    link.textContent = hotline;
+    line.append(document.createTextNode(t("hotline")), link);
+    item.append(line);
+  }
+  // One callback form per page: a second failure does not offer a second one.
+  if (!document.getElementById("callback") && !document.querySelector(".callback-done")) {
+    for (const old of document.querySelectorAll("button.offer-callback")) old.remove();
+    const offer = document.createElement("button");
+    offer.type = "button";
+    offer.className = "offer-callback";
+    offer.textContent = t("callback");
+    offer.addEventListener("click", () => { offer.remove(); callbackForm(item); });
+    item.append(offer);
+  }
+  $("messages").append(item);
+  scrollToEnd();
+}
+
+async function checkStatus() {
+  try {
+    const response = await fetch(API + "/status");
+    if (!response.ok) return;
+    const data = await response.json();
+    hotline = data.hotline || null;
+    if (data.assistant === "down") unavailableNotice();
+  } catch (e) {
+    // the API itself is unreachable: the first message says so
+  }
 }
 
 function buttonRow(item, buttons) {
@@ -250,11 +405,17 @@ async function deliver(payload) {
       body: JSON.stringify({ conversation_id: conversationId(), message: payload }),
     });
   } catch (e) {
-    notice(t("unavailable"));
+    lastFailed = payload;
+    unavailableNotice();
     return false;
   }
   if (!response.ok) {
-    notice(failure(response.status));
+    if (response.status >= 500) {
+      lastFailed = payload;
+      unavailableNotice();
+    } else {
+      notice(failure(response.status));
+    }
     return false;
   }
   let data = null;
@@ -324,4 +485,5 @@ $("language").addEventListener("change", (event) => {
 
 applyLanguage(initialLanguage());
 conversationId();
+checkStatus();
 poll();

@@ -22,12 +22,16 @@ import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 
-from api.deps import EngineDep, get_settings
+from api.deps import EngineDep, get_catalog, get_now, get_settings
+from api.health_checks import OK, check_rasa
 from api.routes.console import SECURITY_HEADERS
 from api.tickets.http import TicketRoute
 from core.settings import Settings
-from tickets import conversations
+from tickets import conversations, spool, store
+from tickets.callback import CallbackError, CallbackRequest
+from tickets.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,24 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 class ChatMessage(BaseModel):
     conversation_id: str
     message: str
+
+
+class ChatStatus(BaseModel):
+    assistant: str  # "up" or "down"
+    hotline: str | None
+
+
+class CallbackBody(BaseModel):
+    conversation_id: str
+    name: str
+    contact: str
+    message: str = ""
+    language: str = "en"
+
+
+class CallbackFiled(BaseModel):
+    ticket_number: int | None  # None while the request waits in the spool
+    reference: str | None = None  # the spool's reference then
 
 
 class ChatReply(BaseModel):
@@ -161,6 +183,49 @@ async def engineer_replies(conversation_id: str, engine: EngineDep, response: Re
         human_active=state.human_active,
         ticket_number=state.number,
     )
+
+
+# --- while the assistant is down: the hotline and a callback request -------------------------
+@api_router.get("/status", response_model=ChatStatus,
+                summary="Whether the assistant answers now, and the service hotline")
+async def chat_status(settings: SettingsDep, client: RasaClient,
+                      response: Response) -> ChatStatus:
+    rasa = await check_rasa(client, settings.rasa_base_url, settings.rasa_auth_token)
+    response.headers.update(NO_STORE)
+    return ChatStatus(assistant="up" if rasa["status"] == OK else "down",
+                      hotline=settings.service_hotline or None)
+
+
+@api_router.post(
+    "/callback", status_code=201, response_model=CallbackFiled,
+    summary="Ask the service desk to call back (offered while the assistant is unavailable)",
+    responses={202: {"description": "the ticket store is down: queued, filed when it is back"},
+               422: {"description": "bad conversation id, name or contact"}},
+)
+async def request_callback(body: CallbackBody, engine: EngineDep, settings: SettingsDep,
+                           catalog: Annotated[Catalog, Depends(get_catalog)],
+                           now: Annotated[datetime, Depends(get_now)],
+                           response: Response) -> CallbackFiled:
+    _check_conversation_id(body.conversation_id)
+    try:
+        request = CallbackRequest(**body.model_dump()).validated()
+    except CallbackError as exc:
+        raise HTTPException(422, str(exc)) from None
+    new, key = request.ticket(), request.idempotency_key()
+    response.headers.update(NO_STORE)
+    try:
+        ticket, _created = await asyncio.to_thread(
+            store.create_ticket, engine, new=new, actor=spool.ASSISTANT, catalog=catalog,
+            now=now, idempotency_key=key)
+    except SQLAlchemyError:
+        # Nothing is lost: the request waits in the escalation spool, filed by the API's
+        # background worker when the store is back (the same path as the assistant's own).
+        logger.exception("ticket store unavailable; callback request spooled")
+        reference = await asyncio.to_thread(spool.enqueue, settings.escalation_spool_dir,
+                                             new=new, idempotency_key=key)
+        response.status_code = 202
+        return CallbackFiled(ticket_number=None, reference=reference)
+    return CallbackFiled(ticket_number=ticket.number)
 
 
 router = APIRouter()

@@ -18,7 +18,7 @@ from api.main import create_app
 from core.settings import Settings
 from db.migrate import upgrade
 from tests.conftest import free_port
-from tickets import conversations, store
+from tickets import conversations, spool, store
 from tickets.catalog import default_catalog
 from tickets.database import create_store_engine
 from tickets.domain import Actor, NewTicket
@@ -58,6 +58,15 @@ class _RasaHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(self.server.body)))
         self.end_headers()
         self.wfile.write(self.server.body)
+
+    def do_GET(self) -> None:  # noqa: N802 - Rasa's /version and /status, a model loaded
+        body = json.dumps({"version": "3.6.21"} if self.path.startswith("/version")
+                          else {"model_file": "model.tar.gz", "model_id": "m1"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass
@@ -264,3 +273,75 @@ def test_replies_validate_the_conversation_id_and_cursor(down):
     assert replies(down, conversation_id="short").json()["detail"] == (
         "conversation_id must be 16-64 letters, digits, '_' or '-'")
     assert replies(down, after=-1).status_code == 422
+
+
+# --- Rasa down: the hotline and a callback request ---------------------------------------------
+CALLBACK = {"conversation_id": CONVERSATION, "name": "Maria Papadopoulou",
+            "contact": "+30 210 555 0142", "message": "Our HSC-37 stops with E131.",
+            "language": "el"}
+
+
+def test_status_says_whether_the_assistant_answers_and_gives_the_hotline(
+        tmp_path, db_url, fake_rasa):
+    down = client_for(settings_for(tmp_path, db_url, rasa_port=free_port(),
+                                   service_hotline="+30 210 555 0100"))
+    answer = down.get("/chat/api/status")
+    assert answer.json() == {"assistant": "down", "hotline": "+30 210 555 0100"}
+    assert answer.headers["cache-control"] == "no-store"
+    host, port = fake_rasa.server_address[:2]
+    up = client_for(settings_for(tmp_path, db_url, rasa_url=f"http://{host}:{port}"))
+    assert up.get("/chat/api/status").json() == {"assistant": "up", "hotline": None}
+
+
+def test_callback_request_opens_one_ticket_for_the_service_desk(down, db_url):
+    first = down.post("/chat/api/callback", json=CALLBACK)
+    assert first.status_code == 201
+    number = first.json()["ticket_number"]
+    assert isinstance(number, int) and first.json()["reference"] is None
+    # A double click or a retry is the same request: the same ticket, not a second one.
+    assert down.post("/chat/api/callback", json=CALLBACK).json()["ticket_number"] == number
+    engine = create_store_engine(db_url)
+    tickets, _ = store.list_tickets(engine, viewer=ENGINEER, filters=store.TicketFilter(),
+                                    now=NOW)
+    assert len(tickets) == 1
+    ticket = tickets[0]
+    assert ticket.number == number and ticket.type == "service_request"
+    assert ticket.priority == "P3" and ticket.language == "el"
+    assert ticket.conversation_id == CONVERSATION and ticket.channel == "chat"
+    assert "+30 210 555 0142" in ticket.description and "E131" in ticket.description
+    assert ticket.subject == "Callback request: Maria Papadopoulou"
+
+
+@pytest.mark.parametrize(("field", "value", "detail"), [
+    ("contact", "call me", "contact must be a phone number or an e-mail address"),
+    ("contact", "12 34", "contact must be a phone number or an e-mail address"),
+    ("name", "   ", "name must be 1-120 characters"),
+    ("message", "x" * 2001, "message must be at most 2000 characters"),
+    ("conversation_id", "short", "conversation_id must be 16-64 letters, digits, '_' or '-'"),
+])
+def test_bad_callback_requests_are_422_and_open_nothing(down, db_url, field, value, detail):
+    answer = down.post("/chat/api/callback", json={**CALLBACK, field: value})
+    assert answer.status_code == 422 and answer.json() == {"detail": detail}
+    engine = create_store_engine(db_url)
+    assert store.list_tickets(engine, viewer=ENGINEER, filters=store.TicketFilter(),
+                              now=NOW) == ([], 0)
+
+
+def test_callback_while_the_ticket_store_is_down_is_queued_and_filed_later(tmp_path):
+    broken = client_for(settings_for(tmp_path, f"sqlite:///{tmp_path / 'no' / 'such.db'}",
+                                     rasa_port=free_port()))
+    queued = broken.post("/chat/api/callback", json={**CALLBACK, "contact": "m.p@example.gr"})
+    assert queued.status_code == 202
+    reference = queued.json()["reference"]
+    assert queued.json()["ticket_number"] is None and reference.startswith("Q-")
+    assert [p.stem for p in spool.pending(tmp_path / "escalation-spool")] == [reference]
+    # The store is back: the background worker's drain files it, once.
+    (tmp_path / "no").mkdir(exist_ok=True)
+    url = f"sqlite:///{tmp_path / 'no' / 'such.db'}"
+    upgrade(url)
+    engine = create_store_engine(url)
+    assert spool.drain(tmp_path / "escalation-spool", engine=engine,
+                       catalog=default_catalog(), now=NOW) == 1
+    tickets, _ = store.list_tickets(engine, viewer=ENGINEER, filters=store.TicketFilter(),
+                                    now=NOW)
+    assert [t.subject for t in tickets] == ["Callback request: Maria Papadopoulou"]

@@ -32,6 +32,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync"]
 ENGINEER = Actor(name="T-GR-01", role="engineer", principal="key-eng")
 BOT = Actor(name="assistant", role="assistant", principal="key-bot")
+HOTLINE = "+30 210 555 0100"
 SERIAL = "P050-2019-00988"  # an HCP-50 pump of the knowledge pack's installed base
 TURN_MS = 60_000  # a turn on a cold Rasa (first action call, model warm-up) can be slow
 
@@ -205,41 +206,77 @@ def test_page_fits_a_phone_screen(system, browser):
 
 # --- Rasa down: the API runs, Rasa's port is closed ---------------------------------------------
 @pytest.fixture(scope="module")
-def chat_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chat_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The API (its own process) with nothing listening where Rasa should be."""
     url = f"sqlite:///{tmp_path_factory.mktemp('chat') / 'tickets.db'}"
     upgrade(url)
-    with running_api(url, rasa_url=f"http://127.0.0.1:{free_port()}") as base:
-        yield base
+    with running_api(url, rasa_url=f"http://127.0.0.1:{free_port()}",
+                     service_hotline=HOTLINE) as base:
+        yield base, url
 
 
 def test_unavailable_assistant_is_a_polite_inline_error(chat_api, page):
-    page.goto(f"{chat_api}/chat/")
+    page.goto(f"{chat_api[0]}/chat/")
+    # The page asks first whether the assistant answers: it does not, so it says so at once.
+    notices = page.locator("#messages .notice.error.unavailable")
+    expect(notices).to_have_count(1)
     say(page, "Hello")
-    error = page.locator("#messages .notice.error")
-    expect(error).to_have_text(
-        "The assistant is unavailable right now. Please try again in a moment.")
+    expect(notices).to_have_count(2)
+    expect(notices.last.locator(".text")).to_have_text(
+        "The assistant is briefly unavailable. Please try again in a moment.")
+    expect(notices.last.locator(".hotline")).to_have_text(f"Service hotline: {HOTLINE}")
+    expect(notices.last.locator(".hotline a")).to_have_attribute("href", "tel:+302105550100")
     expect(page.locator("#messages .msg.user.failed")).to_have_count(1)
+    # One offer of a callback on the page, on the latest notice.
+    expect(page.locator("button.offer-callback")).to_have_count(1)
+
+
+def test_callback_request_while_the_assistant_is_down_opens_a_ticket(chat_api, browser):
+    base, url = chat_api
+    page = browser.new_page(locale="de-DE")
+    page.goto(f"{base}/chat/")
+    say(page, "Unser Kompressor H37S-2020-00877 zeigt E131")
+    expect(page.locator("#messages .msg.user.failed")).to_have_count(1)
+    page.click("button.offer-callback")
+    form = page.locator("#callback")
+    expect(form.locator("textarea")).to_have_value("Unser Kompressor H37S-2020-00877 zeigt E131")
+    form.locator("input[name=name]").fill("Jonas Weber")
+    form.locator("input[name=contact]").fill("not a number")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".status")).to_contain_text("konnte nicht gesendet werden")
+    form.locator("input[name=contact]").fill("+49 711 555 0199")
+    form.locator("button[type=submit]").click()
+    done = page.locator(".callback-done")
+    expect(done).to_contain_text("Der Kundendienst ruft Sie zurück (Ticket #")
+    number = int(re.search(r"#(\d+)", done.inner_text()).group(1))
+    engine = create_store_engine(url)
+    ticket = next(t for t in store.list_tickets(engine, viewer=ENGINEER,
+                                                filters=store.TicketFilter(),
+                                                now=datetime.now(UTC))[0]
+                  if t.number == number)
+    assert ticket.conversation_id == conversation_id(page) and ticket.language == "de"
+    assert ticket.subject == "Callback request: Jonas Weber"
+    assert "+49 711 555 0199" in ticket.description and "E131" in ticket.description
 
 
 def test_language_follows_the_browser_and_the_selector(chat_api, browser):
     page = browser.new_page(locale="de-DE")
-    page.goto(f"{chat_api}/chat/")
+    page.goto(f"{chat_api[0]}/chat/")
     expect(page.locator("#send")).to_have_text("Senden")
     expect(page.locator("#text")).to_have_attribute("placeholder", "Ihre Nachricht…")
     expect(page.locator("html")).to_have_attribute("lang", "de")
     page.select_option("#language", "el")
     expect(page.locator("#send")).to_have_text("Αποστολή")
     say(page, "Γεια")
-    expect(page.locator(".notice.error")).to_contain_text("Ο βοηθός δεν είναι διαθέσιμος")
+    expect(page.locator(".notice.error").last).to_contain_text("Ο βοηθός δεν είναι διαθέσιμος")
     page.reload()  # the choice is remembered
     expect(page.locator("#send")).to_have_text("Αποστολή")
 
 
 def test_a_new_tab_starts_a_new_conversation(chat_api, browser):
     first, second = browser.new_page(), browser.new_page()
-    first.goto(f"{chat_api}/chat/")
-    second.goto(f"{chat_api}/chat/")
+    first.goto(f"{chat_api[0]}/chat/")
+    second.goto(f"{chat_api[0]}/chat/")
     ids = {conversation_id(first), conversation_id(second)}
     assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
     first.reload()
