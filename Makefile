@@ -3,10 +3,11 @@
 PY := .venv/bin/python
 UV := .cache/tools/bin/uv
 
-.PHONY: help setup run train test test-fast lint lock clean
+.PHONY: help setup run cluster train test test-fast lint lock clean
 
 help:
 	@echo "make run       set up what is missing, train the Rasa model if its inputs changed, start Rasa (:5005) and the API (:8000)"
+	@echo "make cluster   the same as two Rasa and two API replicas behind HAProxy, on PostgreSQL, Redis and RabbitMQ"
 	@echo "make test      set up, then run every test (unit, rasa data validate, end-to-end with a real Rasa server)"
 	@echo "make test-fast the tests without the end-to-end ones"
 	@echo "make setup     create/refresh .venv (Python 3.11) and .venv-rasa (Python 3.9/3.10, rasa 3.6.21)"
@@ -19,6 +20,10 @@ setup:
 
 run: setup
 	@$(PY) -m launcher
+
+cluster: setup
+	@bash scripts/test_services.sh
+	@$(PY) -m launcher --cluster
 
 train: setup
 	@$(PY) -m launcher.model

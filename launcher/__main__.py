@@ -8,6 +8,7 @@ import signal
 import sys
 
 from core.settings import get_settings
+from launcher.cluster import ClusterError, start_cluster
 from launcher.index import IndexBuildError
 from launcher.model import TrainingError
 from launcher.supervisor import StartupError
@@ -16,7 +17,10 @@ from launcher.system import start_system
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
-    parser.parse_args(argv)
+    parser.add_argument("--cluster", action="store_true",
+                        help="two Rasa and two API replicas behind HAProxy, on PostgreSQL, "
+                             "Redis and RabbitMQ (make cluster; launcher/cluster.py)")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[run ] %(message)s", stream=sys.stdout)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe otherwise
     log = logging.getLogger("launcher")
@@ -26,15 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        supervisor = start_system(settings)
-    except (StartupError, TrainingError, IndexBuildError) as exc:
+        if args.cluster:
+            supervisor, settings = start_cluster(settings)
+        else:
+            supervisor = start_system(settings)
+    except (StartupError, TrainingError, IndexBuildError, ClusterError) as exc:
         log.error("%s", exc)
         return 1
     except KeyboardInterrupt:
         return 130
     log.info("ready: chat on http://%s:%d/webhooks/rest/webhook, API on http://%s:%d "
-             "(health: /healthz). A crashed one is started again; Ctrl-C stops both.",
-             settings.rasa_host, settings.rasa_port, settings.api_host, settings.api_port)
+             "(health: /healthz)%s. A crashed process is started again; Ctrl-C stops all.",
+             settings.rasa_host, settings.rasa_port, settings.api_host, settings.api_port,
+             ", each behind HAProxy with two replicas" if args.cluster else "")
     try:
         # A crashed child is started again (with backoff); the others keep serving meanwhile.
         supervisor.supervise()

@@ -51,6 +51,22 @@ def lock_store_config(settings: Settings) -> dict[str, Any] | None:
     return config
 
 
+def event_broker_config(settings: Settings) -> dict[str, Any] | None:
+    """Rasa's Pika event broker on RabbitMQ: every conversation event on a durable queue."""
+    if not settings.event_broker_url:
+        return None
+    url = make_url(settings.event_broker_url)
+    if url.get_backend_name() not in {"amqp", "amqps"}:
+        raise ValueError(f"ASSISTANT_EVENT_BROKER_URL must be an amqp:// URL, not "
+                         f"{settings.event_broker_url!r}")
+    config: dict[str, Any] = {
+        "type": "pika", "url": url.host or "localhost", "port": url.port or 5672,
+        "username": url.username or "guest", "password": url.password or "guest",
+        "queues": [settings.event_broker_queue],
+    }
+    return config
+
+
 def endpoints(settings: Settings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "action_endpoint": {"url": settings.action_webhook_url},
@@ -59,6 +75,9 @@ def endpoints(settings: Settings) -> dict[str, Any]:
     lock_store = lock_store_config(settings)
     if lock_store:
         config["lock_store"] = lock_store
+    broker = event_broker_config(settings)
+    if broker:
+        config["event_broker"] = broker
     return config
 
 

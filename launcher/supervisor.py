@@ -105,6 +105,40 @@ class Supervisor:
                 raise StartupError(self._failure(child, f"not ready after {timeout:.0f} s"))
             time.sleep(poll)
 
+    def start_together(self, services: list[Service], *, timeout: float,
+                       poll: float = 0.5) -> None:
+        """Start several children at once (replicas of one service) and wait until every probe
+        answers; StartupError if one dies or is not ready in time."""
+        children = []
+        for service in services:
+            self._width = max(self._width, len(service.name))
+            child = self._spawn(service)
+            self._children.append(child)
+            children.append(child)
+        deadline = time.monotonic() + timeout
+        waiting = list(children)
+        while waiting:
+            for child in list(waiting):
+                code = child.process.poll()
+                if code is not None:
+                    child.reader.join(timeout=2)
+                    raise StartupError(self._failure(
+                        child, f"exited with code {code} during start-up"))
+                if child.service.ready():
+                    waiting.remove(child)
+            if waiting and time.monotonic() > deadline:
+                raise StartupError(self._failure(waiting[0], f"not ready after {timeout:.0f} s"))
+            if waiting:
+                time.sleep(poll)
+
+    def pid(self, name: str) -> int | None:
+        """The running process of the child called `name` (None while it waits for a restart)."""
+        for child in list(self._children):
+            if child.service.name == name and child.restart_at is None \
+                    and child.process.poll() is None:
+                return child.process.pid
+        return None
+
     @staticmethod
     def _failure(child: _Child, what: str) -> str:
         log = "\n".join(f"    {line}" for line in child.tail) or "    (no output)"

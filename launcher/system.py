@@ -42,11 +42,11 @@ def _probe(url: str, params: dict[str, str] | None = None,
     return bool(check(response)) if check else True
 
 
-def api_service(settings: Settings) -> Service:
+def api_service(settings: Settings, name: str = "api") -> Service:
     env = {**rasa_env(), **settings_env(settings)}
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     return Service(
-        name="api",
+        name=name,
         command=[str(MAIN_PYTHON), "-m", "uvicorn", "--factory", "api.main:create_app",
                  "--host", settings.api_host, "--port", str(settings.api_port),
                  "--log-level", settings.log_level.lower(), "--no-server-header"],
@@ -56,7 +56,7 @@ def api_service(settings: Settings) -> Service:
     )
 
 
-def rasa_service(settings: Settings, model: str) -> Service:
+def rasa_service(settings: Settings, model: str, name: str = "rasa") -> Service:
     endpoints_file, credentials_file = write_rasa_config(settings, settings.data_dir / "run")
     command = [
         str(RASA_BIN), "run", "--enable-api",
@@ -70,7 +70,7 @@ def rasa_service(settings: Settings, model: str) -> Service:
         params = {"token": settings.rasa_auth_token}
     base = f"http://{settings.rasa_host}:{settings.rasa_port}"
     return Service(
-        name="rasa",
+        name=name,
         command=command,
         ready=lambda: _probe(f"{base}/status", params, lambda r: r.json().get("model_file")),
         env=rasa_env(),
@@ -78,8 +78,9 @@ def rasa_service(settings: Settings, model: str) -> Service:
     )
 
 
-def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:
-    """Train if needed, then start the API and Rasa; raise StartupError (all stopped) on failure."""
+def prepare(settings: Settings, out: IO[str] | None = None) -> str:
+    """The database schema, the search index and the Rasa model brought up to date; returns
+    the model's path."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sqlite_path = settings.sqlite_path(settings.database_url)
     if sqlite_path is not None:
@@ -93,11 +94,17 @@ def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:
                             out or sys.stdout)
         model = ensure_model(settings.models_dir)
         index.result()
+    return str(model)
+
+
+def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:
+    """Train if needed, then start the API and Rasa; raise StartupError (all stopped) on failure."""
+    model = prepare(settings, out)
     supervisor = Supervisor(out or sys.stdout)
     try:
         # The API first: Rasa calls its action webhook from the first message on.
         supervisor.start(api_service(settings), timeout=120)
-        supervisor.start(rasa_service(settings, str(model)), timeout=settings.startup_timeout_s)
+        supervisor.start(rasa_service(settings, model), timeout=settings.startup_timeout_s)
     except BaseException:
         supervisor.stop()
         raise

@@ -1,9 +1,30 @@
 #!/usr/bin/env bash
-# Services the ticket tests need on this machine kind, started or installed only when missing:
-#   - Debian's chromium (the staff-console browser test drives it through Playwright);
+# Services the tests and `make cluster` need on this machine kind, started or installed only
+# when missing:
+#   - Debian's chromium (the browser tests drive it through Playwright);
+#   - Debian's haproxy (the cluster's load balancer);
 #   - the local PostgreSQL cluster (the store tests run on SQLite and on PostgreSQL).
-# Safe to run repeatedly; does nothing when both are present. Tests skip loudly without them.
+# Redis and RabbitMQ are the machine's own services (started before a session on this kind).
+# Safe to run repeatedly; does nothing when all are present. Tests skip loudly without them
+# (with CI=true they fail).
 set -euo pipefail
+
+install_package() {  # install_package <command> <debian package> <what needs it>
+    if command -v "$1" >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "[services] installing $2 (Debian package)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null \
+            || { apt-get update -q >/dev/null && \
+                 DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; } \
+            || echo "[services] could not install $2; $3 will be skipped"
+    else
+        echo "[services] $2 missing and cannot be installed here; $3 will be skipped"
+    fi
+}
+
+install_package haproxy haproxy "the cluster tests"
 
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import pytest
 import yaml
 
 from core.settings import Settings
+from launcher.cluster import DEFAULT_DATABASE, Layout, cluster_settings, haproxy_config
 from launcher.rasa_config import endpoints, write_rasa_config
 from launcher.system import settings_env
+from tests.conftest import unavailable
 
 
 def test_default_is_a_sqlite_tracker_store_and_the_api_webhook(tmp_path):
@@ -28,6 +34,45 @@ def test_postgres_tracker_store_and_redis_lock_store():
                                        "username": "rasa", "password": "pw"}
     assert config["lock_store"] == {"type": "redis", "url": "cache", "port": 6380, "db": 2,
                                     "password": "secret"}
+
+
+def test_rabbitmq_event_broker():
+    settings = Settings(event_broker_url="amqp://helios:pw@mq.internal:5673/",
+                        event_broker_queue="events")
+    assert endpoints(settings)["event_broker"] == {
+        "type": "pika", "url": "mq.internal", "port": 5673, "username": "helios",
+        "password": "pw", "queues": ["events"]}
+    assert "event_broker" not in endpoints(Settings())
+    with pytest.raises(ValueError, match="amqp://"):
+        endpoints(Settings(event_broker_url="redis://cache:6379/0"))
+
+
+def test_cluster_settings_replace_only_the_embedded_stores():
+    embedded = cluster_settings(Settings())
+    assert embedded.database_url == DEFAULT_DATABASE
+    assert embedded.tracker_store_url.startswith("postgresql://")
+    assert embedded.lock_store_url and embedded.lock_store_url.startswith("redis://")
+    assert embedded.event_broker_url and embedded.event_broker_url.startswith("amqp://")
+    chosen = Settings(database_url="postgresql+psycopg://u@db/t",
+                      lock_store_url="redis://cache:6379/4")
+    kept = cluster_settings(chosen)
+    assert kept.database_url == "postgresql+psycopg://u@db/t"
+    assert kept.lock_store_url == "redis://cache:6379/4"
+
+
+def test_balancer_config_names_every_replica_and_is_valid(tmp_path):
+    settings = Settings(api_port=8000, rasa_port=5005)
+    layout = Layout.beside(settings)
+    assert layout == Layout((8001, 8002), (5006, 5007))
+    config = haproxy_config(settings, layout)
+    for port in (8001, 8002, 5006, 5007):
+        assert f"127.0.0.1:{port} check" in config
+    if shutil.which("haproxy") is None:
+        unavailable("haproxy is not installed: run scripts/test_services.sh")
+    (tmp_path / "haproxy.cfg").write_text(config)
+    checked = subprocess.run(["haproxy", "-c", "-f", str(tmp_path / "haproxy.cfg")],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_written_files_are_valid_yaml_and_private(tmp_path):

@@ -1,0 +1,237 @@
+"""The cluster of `make cluster` on this machine: two Rasa replicas and two API replicas behind
+HAProxy, PostgreSQL as the tracker and ticket store, Redis as the lock store, RabbitMQ as the
+event broker (the machine's own services; a fresh database, Redis index and queue per run).
+
+Turns alternating between replicas keep the conversation; two messages of one conversation sent
+at once to both replicas are handled one after the other; a Rasa replica or an API replica
+killed with SIGKILL leaves the conversation to the other one, with no event lost, and the
+supervisor starts it again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from bot.dialogue.messages import say
+from core.settings import Settings
+from launcher.cluster import ClusterError, Layout, check_services, start_cluster
+from launcher.supervisor import StartupError, Supervisor
+from tests.conftest import RASA_BIN, free_port, response_text, unavailable
+
+pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
+PG = "127.0.0.1:5432"
+
+
+@dataclass
+class Cluster:
+    settings: Settings
+    layout: Layout
+    supervisor: Supervisor
+
+    @property
+    def rasa(self) -> str:  # the balancer
+        return f"http://{self.settings.rasa_host}:{self.settings.rasa_port}"
+
+    @property
+    def api(self) -> str:
+        return f"http://{self.settings.api_host}:{self.settings.api_port}"
+
+    def replica(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.layout.rasa_ports[i - 1]}"
+
+    def chat(self, base: str, sender: str, message: str) -> list[str]:
+        response = httpx.post(f"{base}/webhooks/rest/webhook",
+                              json={"sender": sender, "message": message}, timeout=90)
+        response.raise_for_status()
+        return [m["text"] for m in response.json() if "text" in m]
+
+    def events(self, sender: str) -> list[dict]:
+        response = httpx.get(f"{self.rasa}/conversations/{sender}/tracker", timeout=30)
+        response.raise_for_status()
+        return response.json()["events"]
+
+    def kill(self, name: str) -> int:
+        pid = self.supervisor.pid(name)
+        assert pid is not None, f"{name} is not running"
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def wait_running_again(self, name: str, old_pid: int, url: str, timeout: float = 240):
+        """The supervisor started `name` again and it answers at `url`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = self.supervisor.pid(name)
+            if pid is not None and pid != old_pid:
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+            time.sleep(1)
+        pytest.fail(f"{name} was not started again within {timeout:.0f} s")
+
+
+def _postgres(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@{PG}/postgres", autocommit=True) as conn:
+        conn.execute(statement)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    if not RASA_BIN.exists():
+        pytest.fail("the Rasa environment is missing: run `make setup` (make test does)")
+    run = uuid.uuid4().hex[:10]
+    state = tmp_path_factory.mktemp("cluster")
+    settings = Settings(
+        api_port=free_port(), rasa_port=free_port(), data_dir=state, index_dir=state / "index",
+        database_url=f"postgresql+psycopg://postgres@{PG}/cluster_tickets_{run}",
+        tracker_store_url=f"postgresql://postgres@{PG}/cluster_tracker_{run}",
+        lock_store_url="redis://127.0.0.1:6379/3",
+        event_broker_url="amqp://guest:guest@127.0.0.1:5672/",
+        event_broker_queue=f"cluster_events_{run}",
+    )
+    try:
+        check_services(settings)
+    except ClusterError as exc:
+        unavailable(str(exc))
+    layout = Layout((free_port(), free_port()), (free_port(), free_port()))
+    log = open(state / "cluster.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    try:
+        supervisor, settings = start_cluster(settings, layout, log)
+    except StartupError as exc:
+        pytest.fail(f"the cluster did not start: {exc}")
+    stop = threading.Event()
+    keeper = threading.Thread(target=supervisor.supervise,
+                              kwargs={"until": stop.is_set, "poll": 0.3}, daemon=True)
+    keeper.start()
+    try:
+        yield Cluster(settings, layout, supervisor)
+    finally:
+        stop.set()
+        keeper.join(timeout=10)
+        supervisor.stop()
+        for name in (f"cluster_tickets_{run}", f"cluster_tracker_{run}"):
+            _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        subprocess.run(["rabbitmqctl", "delete_queue", f"cluster_events_{run}"],
+                       capture_output=True, check=False)
+
+
+def conversation() -> str:
+    return f"cluster-{uuid.uuid4().hex[:12]}"
+
+
+def turns(events: list[dict]) -> list[list[str]]:
+    """The conversation as turns: each user message with what followed it up to the next
+    action_listen. A user event inside another turn means two turns were handled at once."""
+    out: list[list[str]] = []
+    open_turn = False
+    for event in events:
+        if event["event"] == "user":
+            assert not open_turn, f"a message arrived inside another turn: {out[-1]}"
+            out.append([event["text"]])
+            open_turn = True
+        elif event["event"] == "action" and open_turn:
+            out[-1].append(event["name"])
+            if event["name"] == "action_listen":
+                open_turn = False
+    return out
+
+
+def test_the_balancer_serves_chat_and_health(cluster, domain):
+    health = httpx.get(f"{cluster.api}/healthz", timeout=30)
+    assert health.status_code == 200, health.text
+    body = health.json()
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["rasa"]["status"] == "ok"
+    assert cluster.chat(cluster.rasa, conversation(), "Hello there") == [
+        response_text(domain, "utter_greet", "en")]
+
+
+def test_turns_alternating_between_replicas_keep_the_conversation(cluster):
+    sender = conversation()
+    cluster.chat(cluster.replica(1), sender, "Bonsoir")
+    first = cluster.chat(cluster.replica(2), sender, "xkcd qwpz")
+    second = cluster.chat(cluster.replica(1), sender, "zzvb plokm")
+    # The second miss in a row escalates: only if replica 1 saw what replica 2 did.
+    assert first == [say("please_rephrase", "fr")]
+    assert second == [say("offer_human_after_misses", "fr"), say("ask_serial_for_ticket", "fr")]
+    tracker = httpx.get(f"{cluster.replica(2)}/conversations/{sender}/tracker",
+                        timeout=30).json()
+    assert tracker["slots"]["language"] == "fr"
+    assert [t[0] for t in turns(tracker["events"])] == ["Bonsoir", "xkcd qwpz", "zzvb plokm"]
+
+
+def test_two_messages_at_once_on_two_replicas_are_handled_one_after_the_other(cluster, domain):
+    sender = conversation()
+    cluster.chat(cluster.rasa, sender, "Hello")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        greet = pool.submit(cluster.chat, cluster.replica(1), sender, "Good morning")
+        thanks = pool.submit(cluster.chat, cluster.replica(2), sender, "Thank you very much")
+        assert greet.result() == [response_text(domain, "utter_greet", "en")]
+        assert thanks.result() == [response_text(domain, "utter_you_are_welcome", "en")]
+    handled = turns(cluster.events(sender))
+    assert sorted(t[0] for t in handled[1:]) == ["Good morning", "Thank you very much"]
+    assert all(t[-1] == "action_listen" for t in handled)
+
+
+def test_a_rasa_replica_killed_mid_conversation_leaves_it_to_the_other(cluster):
+    sender = conversation()
+    assert cluster.chat(cluster.rasa, sender, "Buenas tardes")
+    assert cluster.chat(cluster.rasa, sender, "qqq zzz") == [say("please_rephrase", "es")]
+    old = cluster.kill("rasa1")
+    # Every turn now, through the balancer, reaches the replica that is left.
+    assert cluster.chat(cluster.rasa, sender, "xxq zzv") == [
+        say("offer_human_after_misses", "es"), say("ask_serial_for_ticket", "es")]
+    assert cluster.chat(cluster.rasa, sender, "Muchas gracias")
+    assert [t[0] for t in turns(cluster.events(sender))] == [
+        "Buenas tardes", "qqq zzz", "xxq zzv", "Muchas gracias"]
+    cluster.wait_running_again("rasa1", old, f"{cluster.replica(1)}/version")
+    tracker = httpx.get(f"{cluster.replica(1)}/conversations/{sender}/tracker",
+                        timeout=30).json()
+    assert [t[0] for t in turns(tracker["events"])][-1] == "Muchas gracias"
+
+
+def test_an_api_replica_killed_leaves_the_actions_to_the_other(cluster):
+    sender = conversation()
+    cluster.chat(cluster.rasa, sender, "Guten Tag")
+    old = cluster.kill("api1")
+    # Every reply below comes from a custom action, called through the balancer.
+    for text in ("asdf qwer", "ghjk yxcv"):
+        replies = cluster.chat(cluster.rasa, sender, text)
+        assert replies and replies[0] in {say("please_rephrase", "de"),
+                                          say("offer_human_after_misses", "de")}
+    actions = [e["name"] for e in cluster.events(sender) if e["event"] == "action"]
+    assert actions.count("action_handle_fallback") == 2
+    port = cluster.layout.api_ports[0]
+    cluster.wait_running_again("api1", old, f"http://127.0.0.1:{port}/actions")
+
+
+def test_events_reach_the_broker_queue(cluster):
+    sender = conversation()
+    cluster.chat(cluster.rasa, sender, "Hello")
+    queue = cluster.settings.event_broker_queue
+    deadline = time.monotonic() + 30
+    count = 0
+    while time.monotonic() < deadline:
+        listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name", "messages"],
+                                capture_output=True, text=True, check=False).stdout
+        counts = {parts[0]: int(parts[1]) for line in listed.splitlines()
+                  if len(parts := line.split()) == 2 and parts[1].isdigit()}
+        count = counts.get(queue, 0)
+        if count > 0:
+            break
+        time.sleep(1)
+    assert count > 0, f"no events on RabbitMQ queue {queue}"
+
