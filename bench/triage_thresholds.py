@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,8 @@ from rules.readings import HazardReader
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
 GRID = [round(float(x), 3) for x in np.arange(0.05, 0.951, 0.025)]
+# Explained emergencies scored under this are not heard as danger at any threshold in use.
+CODED_FLOOR = 0.5
 
 
 def score(triage: Triage, sets: dict[str, dict[str, list]]) -> dict[tuple[str, str], dict]:
@@ -60,7 +63,8 @@ def score(triage: Triage, sets: dict[str, dict[str, list]]) -> dict[tuple[str, s
         for cat, items in cats.items():
             texts = [i if isinstance(i, str) else i["text"] for i in items]
             intents = [None if isinstance(i, str) else i.get("intent") for i in items]
-            known = np.array([bool(reader.hazards(t, lang, _family(kb, t)).now) for t in texts])
+            hazards = [reader.hazards(t, lang, _family(kb, t)) for t in texts]
+            known = np.array([bool(h.now) for h in hazards])
             ood = np.array(triage.scope.probability(texts))
             # As the triage does: a message with an id or one of our names (engineers,
             # customers, products) is ours; no danger heard in what is clearly not ours.
@@ -73,6 +77,8 @@ def score(triage: Triage, sets: dict[str, dict[str, list]]) -> dict[tuple[str, s
                 "ood": np.where(ours, 0.0, ood),
                 "bare": np.array([triage.vocabulary.hits(t) == 0 for t in texts]),
                 "small_talk": np.array([i in SMALL_TALK for i in intents]),
+                # An alarm code the pack rates a warning or a fault explains the words.
+                "explained": np.array([bool(h.explained) for h in hazards]),
             }
     return scores
 
@@ -120,14 +126,26 @@ def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
     """The rules hold over all languages and, with a little more room, in each language: the
     targets are per language, and a threshold that fits the pool can still fail one language."""
     langs = sorted({lg for lg, _ in scores})
-    routine = _pool(scores, "routine_alarming", "danger")
-    by_lang = [_pool(scores, "routine_alarming", "danger", lg) for lg in langs]
-    ood_danger = _pool(scores, "out_of_domain", "danger")
+    # Messages whose alarm code explains them (a warning or a fault, no critical sign) get
+    # the instruction only from `coded` on, the question below it: the highest threshold at
+    # which no emergency of the pool naming such a code, and heard as danger at all
+    # (>= CODED_FLOOR), loses the instruction. Chosen first: the rates below count it.
+    emergencies = _pool(scores, "emergencies", "danger")
+    heard = emergencies[_pool(scores, "emergencies", "explained") &
+                        (emergencies >= CODED_FLOOR)]
+    coded = max(t for t in GRID if all(p >= t for p in heard))
+
+    def firing(cat: str, lang: str | None = None) -> Callable[[float], np.ndarray]:
+        danger = _pool(scores, cat, "danger", lang)
+        held = _pool(scores, cat, "explained", lang) & (danger < coded)
+        return lambda t: (danger >= t) & ~held
+
+    routine, ood_danger = firing("routine_alarming"), firing("out_of_domain")
+    by_lang = [firing("routine_alarming", lg) for lg in langs]
 
     def routine_rate_ok(t: float, overall: float, per_language: float) -> bool:
-        return ((routine >= t).mean() <= overall and
-                (ood_danger >= t).mean() <= args.max_ood_now
-                and all((r >= t).mean() <= per_language for r in by_lang if len(r)))
+        return (routine(t).mean() <= overall and ood_danger(t).mean() <= args.max_ood_now
+                and all(r(t).mean() <= per_language for r in by_lang if len(r(t))))
 
     now = next(t for t in GRID if routine_rate_ok(t, args.max_routine_now,
                                                   args.max_routine_now_language))
@@ -135,11 +153,13 @@ def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
         t, args.max_routine_p1, args.max_routine_p1_language)), 1.0)
     # The question costs every customer it interrupts a click: asked as rarely as possible
     # while (nearly) every emergency still gets the instruction or the question.
-    emergencies = _pool(scores, "emergencies", "danger")
+    raw = _pool(scores, "routine_alarming", "danger")
+    held = _pool(scores, "routine_alarming", "explained") & (raw >= now) & (raw < coded)
     possible = max(t for t in GRID if t <= now and
                    (emergencies >= t).mean() >= args.min_emergencies_asked)
     possible = max(possible, next(t for t in GRID if t <= now and (
-        (routine >= t) & (routine < now)).mean() <= args.max_routine_check))
+        ((raw >= t) & (raw < now)) | held).mean() <= args.max_routine_check))
+    coded = max(coded, now)
     in_domain = _called_ood_inputs(scores, None)
     in_domain_by_lang = [_called_ood_inputs(scores, lg) for lg in langs]
     ood_p, ood_bare = _pool(scores, "out_of_domain", "ood"), _pool(scores, "out_of_domain", "bare")
@@ -156,7 +176,7 @@ def choose(scores: dict, args: argparse.Namespace) -> Thresholds:
                 best = key
     assert best is not None, "no scope thresholds meet the in-domain limit"
     _caught, ood, bare = best
-    return Thresholds(SafetyThresholds(now, possible, sure), ood, bare)
+    return Thresholds(SafetyThresholds(now, possible, sure, coded), ood, bare)
 
 
 def _called_ood_inputs(scores: dict, lang: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -171,6 +191,17 @@ def _called(inputs: tuple[np.ndarray, np.ndarray], high: float, low: float) -> n
     return (p >= high) | ((p >= low) & bare)
 
 
+def _effective(scores: dict, cat: str, lang: str | None, s: SafetyThresholds) -> np.ndarray:
+    """P(danger) as the levels see it: an explained message under `coded` is held just under
+    `now` (the safety question, not the instruction)."""
+    danger = _pool(scores, cat, "danger", lang)
+    explained = _pool(scores, cat, "explained", lang)
+    if s.coded is None or not len(danger):
+        return danger
+    held = explained & (danger >= s.now) & (danger < s.coded)
+    return np.where(held, np.maximum(s.possible, np.nextafter(s.now, 0.0)), danger)
+
+
 def _pct(values: np.ndarray) -> str:
     return f"{100 * values.mean():.0f}%" if len(values) else "-"
 
@@ -182,9 +213,9 @@ def table(scores: dict, chosen: Thresholds) -> str:
              "routine: check | ood: instruction | ood caught | in-domain called ood |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for lang in [*LANGUAGES, None]:
-        em = _pool(scores, "emergencies", "danger", lang)
-        ro = _pool(scores, "routine_alarming", "danger", lang)
-        od = _pool(scores, "out_of_domain", "danger", lang)
+        # An explained message under `coded` gets the question, as the triage routes it.
+        em, ro, od = (_effective(scores, cat, lang, s) for cat in
+                      ("emergencies", "routine_alarming", "out_of_domain"))
         ood = _called((_pool(scores, "out_of_domain", "ood", lang),
                        _pool(scores, "out_of_domain", "bare", lang)),
                       chosen.out_of_domain, chosen.out_of_domain_bare)
@@ -262,7 +293,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.max_in_domain_ood:.0%} (<= {args.max_in_domain_ood_language:.0%} in any "
         "language).", "",
         f"Chosen: P1 at once >= {chosen.safety.p1}, safety instruction (then a question before "
-        f"the P1) >= {chosen.safety.now}, safety check >= {chosen.safety.possible}, "
+        f"the P1) >= {chosen.safety.now} (>= {chosen.safety.coded} for a message whose alarm "
+        f"code the pack rates a warning or a fault), safety check >= {chosen.safety.possible}, "
         f"out of domain >= {chosen.out_of_domain} (>= {chosen.out_of_domain_bare} without a "
         "domain word).", "",
         table(scores, chosen), ""])
@@ -273,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         header = "".join(line + "\n" for line in THRESHOLDS.read_text("utf-8").splitlines()
                          if line.startswith("#"))
         body = {"safety": {"now": chosen.safety.now, "possible": chosen.safety.possible,
-                           "sure": chosen.safety.p1},
+                           "sure": chosen.safety.p1, "coded": chosen.safety.coded},
                 "scope": {"out_of_domain": chosen.out_of_domain,
                           "out_of_domain_bare": chosen.out_of_domain_bare}}
         Path(THRESHOLDS).write_text(header + yaml.safe_dump(body, sort_keys=False), "utf-8")

@@ -43,6 +43,8 @@ AGAIN_WINDOW = 4
 _DEGREES = {"degree", "degrees", "grad", "degré", "degrés", "degre", "degres", "grado",
             "grados", "βαθμούς", "βαθμοί", "βαθμους", "βαθμ"}
 
+# Severities of the pack's error codes that say the machine diagnosed a fault of its own.
+EXPLAINING_SEVERITIES = frozenset({"info", "warning", "fault"})
 # "Comes back", "more than once": the words of a trigger that asks for a repeated code.
 _REPEAT_TRIGGER = re.compile(r"more than once|returns|again|repeated", re.IGNORECASE)
 # The same said by a customer, per language (folded to lower case; accents as typed and not).
@@ -56,7 +58,7 @@ _AGAIN = {
           r"troisi[èe]me|revient|revenue?|re-?d[ée]clench",
     "es": r"otra vez|de nuevo|dos veces|tres veces|\d+\s*veces|segunda|tercera|vuelve|"
           r"volvi[óo]|repetid",
-    "el": r"ξαν[άα]|π[άα]λι|δε[ύυ]τερη|τρ[ίι]τη|δυο φορ[έε]ς|δ[ύυ]ο φορ[έε]ς|"
+    "el": r"ξαν[άα]|π[άα]λι|δε[ύυ]τερ[ηοα]|τρ[ίι]τ[ηοα]|δυο φορ[έε]ς|δ[ύυ]ο φορ[έε]ς|"
           r"τρεις φορ[έε]ς|επανειλημμ[έε]να|ξαναβγ|ξαναχτ",
 }
 
@@ -69,6 +71,9 @@ class Hazards:
     now: frozenset[str] = frozenset()
     possible: frozenset[str] = frozenset()
     families: dict[str, str] = field(default_factory=dict)  # condition id -> family id
+    # Codes the message names that the pack documents as a warning or a fault and that meet
+    # no critical condition here: the machine has diagnosed itself ("a fan stopped, AL120").
+    explained: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.now or self.possible)
@@ -121,16 +126,23 @@ class HazardReader:
                 except (UnitError, RangeError):
                     continue
         codes = {c.upper() for c in ERROR_CODE.findall(text)}
+        explained: set[str] = set()
         for fam in families:
             for code in codes & set(fam.error_codes):
+                critical = False
                 for cc_id in self._repeated[fam.id].get(code, ()):
                     if _says_again(text, code, language):
                         now.add(cc_id)
                         where[cc_id] = fam.id
+                        critical = True
                 for cc_id in self._codes[fam.id].get(code, ()):
                     possible.add(cc_id)
                     where[cc_id] = fam.id
-        return Hazards(frozenset(now), frozenset(possible - now), where)
+                    critical = True
+                if not critical and fam.error_codes[code].severity in EXPLAINING_SEVERITIES:
+                    explained.add(code)
+        return Hazards(frozenset(now), frozenset(possible - now), where,
+                       frozenset() if now or possible else frozenset(explained))
 
     def _observation_of(self, text: str, language: str, unit: str,
                         families: list[Family]) -> tuple[Family, Observation] | None:

@@ -186,11 +186,13 @@ class Controller:
     def _verdict(self, turn: Turn, found: Mentions) -> Verdict:
         number = turn.intent == "ticket_status" and names_ticket(turn.text)
         confidence = next((c for i, c in turn.ranking if i == turn.intent), 1.0)
+        hazards = self.ctx.hazards_in(turn, found)
         return self._triage().route(
             turn.text, intent=turn.intent, confidence=confidence,
             awaiting=turn.slot("awaiting"), has_id=bool(
                 found.serial or found.model or found.error_code or found.part_number or number),
-            machine_known=turn.machine_known, known=_level(self.ctx.hazards_in(turn, found)))
+            machine_known=turn.machine_known, known=_level(hazards),
+            explained=bool(hazards.explained))
 
 
     def _flow(self, step: str, turn: Turn, found: Mentions, verdict: Verdict) -> str:

@@ -32,20 +32,29 @@ class SafetyThresholds:
     now: float       # P(danger) at or above: the safety instruction, without a question first
     possible: float  # at or above (and under `now`): ask whether anyone is in danger
     sure: float | None = None  # at or above: the P1 ticket at once (None: the same as `now`)
+    # For a message whose alarm code the pack rates a warning or a fault (not critical) and
+    # that meets no critical condition: the instruction only at or above this (None: `now`).
+    # The code explains the alarming words ("red LED on, AL120, a fan stopped"); below it the
+    # message gets the safety question instead, so a real emergency is still one click away.
+    coded: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.possible <= self.now <= self.p1 <= 1.0:
             raise ValueError("safety thresholds must satisfy 0 <= possible <= now <= sure <= 1: "
                              f"{self}")
+        if self.coded is not None and not self.now <= self.coded <= 1.0:
+            raise ValueError(f"safety threshold coded must lie between now and 1: {self}")
 
     @property
     def p1(self) -> float:
         return self.now if self.sure is None else self.sure
 
-    def level(self, probability: float) -> Danger:
-        if probability >= self.p1:
+    def level(self, probability: float, *, explained: bool = False) -> Danger:
+        """`explained`: the message names an alarm code that explains it (see `coded`)."""
+        now = max(self.now, self.coded or 0.0) if explained else self.now
+        if probability >= max(self.p1, now):
             return Danger.NOW
-        if probability >= self.now:
+        if probability >= now:
             return Danger.LIKELY
         if probability >= self.possible:
             return Danger.POSSIBLE

@@ -73,15 +73,17 @@ class Thresholds:
     def load(cls, path: Path = THRESHOLDS) -> Thresholds:
         try:
             data = yaml.safe_load(path.read_text("utf-8"))
-            sure = data["safety"].get("sure")
+            sure, coded = data["safety"].get("sure"), data["safety"].get("coded")
             return cls(SafetyThresholds(float(data["safety"]["now"]),
                                         float(data["safety"]["possible"]),
-                                        None if sure is None else float(sure)),
+                                        None if sure is None else float(sure),
+                                        None if coded is None else float(coded)),
                        float(data["scope"]["out_of_domain"]),
                        float(data["scope"]["out_of_domain_bare"]))
         except (OSError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: triage thresholds unreadable ({exc}); expected "
-                             "safety.now, safety.possible (safety.sure optional), "
+                             "safety.now, safety.possible (safety.sure and safety.coded "
+                             "optional), "
                              "scope.out_of_domain and "
                              "scope.out_of_domain_bare") from exc
 
@@ -96,19 +98,22 @@ class Triage:
 
     def route(self, text: str, *, intent: str = "", confidence: float = 1.0,
               awaiting: str | None = None, has_id: bool = False,
-              machine_known: bool = False, known: Danger = Danger.NONE) -> Verdict:
+              machine_known: bool = False, known: Danger = Danger.NONE,
+              explained: bool = False) -> Verdict:
         """Where the message goes. `intent` and `confidence` are the NLU's; `awaiting` is what
         the conversation waits for (an answer to a question is in context, whatever its
         words); `has_id` when it names a serial, model, error code, part or ticket number;
         `machine_known` when the conversation is already about an identified machine; `known`
         what the knowledge pack's critical conditions say of its readings and codes
-        (rules/readings.py)."""
+        (rules/readings.py); `explained` when it names an alarm code the pack rates a warning
+        or a fault and meets no critical condition (the code explains its alarming words)."""
         if not text.strip():  # a button's payload: the customer chose from our own offer
             return Verdict(Route.FLOW, 0.0)
         # Our engineers', customers' and products' names say whose the message is, as an id does.
         ours = has_id or (self.names is not None and self.names.found(text))
         danger = self.safety.probability([text])[0]
-        level = _together(self.thresholds.safety.level(danger), known)
+        level = _together(self.thresholds.safety.level(
+            danger, explained=explained and known is Danger.NONE), known)
         if level is not Danger.NONE and known is Danger.NONE and not ours and \
                 self.scope.probability([text])[0] >= FOREIGN_DANGER:
             # "My fridge at home ices up and water runs out", "laptop fan sounds like a jet":

@@ -59,6 +59,7 @@ def test_a_reading_under_its_limit_or_of_no_clear_observation_is_no_hazard(
     ("fr", "troisième alarme AL111 depuis minuit"),
     ("es", "otra vez AL111, ya van tres esta mañana"),
     ("el", "ξανά AL111 στον ψύκτη, τρίτη φορά σήμερα"),
+    ("el", "Δεύτερο AL111 μέσα σε τρεις ώρες, δεν κυκλοφορεί νερό"),
     ("en", "E102 again right after I reset it"),
 ])
 def test_a_code_that_is_critical_when_it_comes_back_is_danger_now_when_it_does(
@@ -79,3 +80,26 @@ def test_a_code_the_pack_calls_critical_on_its_own_is_a_possible_hazard(reader):
     hazards = reader.hazards("AL140 on the chiller display", "en")
     assert hazards.possible == {"cc_hwc_refrigerant_leak"} and not hazards.now
     assert hazards.families["cc_hwc_refrigerant_leak"] == CHILLER
+
+
+@pytest.mark.parametrize(("language", "text", "codes"), [
+    ("en", "red LED blinking on the chiller, AL120, one of the two fans isn't spinning",
+     {"AL120"}),
+    ("el", "Έχει ανάψει κόκκινο led στο ρελέ φάσεων και γράφει AL107", {"AL107"}),
+    ("de", "heute Nacht kam einmal AL111 Frostschutz, inzwischen läuft er wieder normal",
+     {"AL111"}),
+])
+def test_a_warning_or_fault_code_meeting_no_critical_condition_explains_the_message(
+        reader, language, text, codes):
+    hazards = reader.hazards(text, language)
+    assert hazards.explained == codes and not hazards
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "AL140 on the chiller display"),              # critical on its own
+    ("en", "E102 again right after I reset it"),         # critical when it comes back
+    ("en", "E101 and the discharge temperature is 125 °C"),  # a reading over its limit
+    ("en", "the compressor makes a grinding noise"),     # no code at all
+])
+def test_no_code_explains_a_critical_sign(reader, language, text):
+    assert not reader.hazards(text, language).explained

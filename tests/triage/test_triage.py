@@ -4,6 +4,8 @@ figures on messages written blind are in bench/out/blind_eval.md."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.triage.corpus import CorpusError, examples, plain
@@ -94,6 +96,32 @@ def test_between_the_instruction_and_the_sure_threshold_danger_is_likely():
         Danger.NOW, Danger.NOW, Danger.LIKELY, Danger.LIKELY, Danger.POSSIBLE, Danger.NONE]
     with pytest.raises(ValueError):
         SafetyThresholds(now=0.8, possible=0.4, sure=0.7)
+
+
+def test_a_message_its_alarm_code_explains_needs_the_coded_threshold_for_the_instruction():
+    levels = SafetyThresholds(now=0.7, possible=0.6, sure=0.9, coded=0.85)
+    # Under `coded` the safety question instead of the instruction: one click from danger.
+    assert levels.level(0.8, explained=True) is Danger.POSSIBLE
+    assert levels.level(0.8) is Danger.LIKELY
+    assert levels.level(0.86, explained=True) is Danger.LIKELY
+    assert levels.level(0.95, explained=True) is Danger.NOW
+    assert levels.level(0.5, explained=True) is Danger.NONE
+    with pytest.raises(ValueError):
+        SafetyThresholds(now=0.7, possible=0.6, coded=0.5)
+
+
+def test_the_triage_holds_an_explained_message_unless_the_pack_knows_a_hazard(triage):
+    text = "red LED on the chiller panel, AL120, one of the two condenser fans is not turning"
+    assert 0.05 < triage.safety.probability([text])[0] < 0.999
+    strict = dataclasses.replace(triage, thresholds=Thresholds(
+        SafetyThresholds(now=0.05, possible=0.05, sure=0.999, coded=0.999),
+        triage.thresholds.out_of_domain, triage.thresholds.out_of_domain_bare))
+    assert strict.route(text, has_id=True).route is Route.DANGER_LIKELY
+    # Explained by its code: the safety question, not the instruction.
+    assert strict.route(text, has_id=True, explained=True).route is Route.SAFETY_CHECK
+    # A hazard the pack knows (a reading over its limit) is danger whatever the code says.
+    assert strict.route(text, has_id=True, explained=True,
+                        known=Danger.NOW).route is Route.DANGER
 
 
 def test_the_stored_thresholds_load_and_are_ordered():
