@@ -131,6 +131,11 @@ class Supervisor:
             if waiting:
                 time.sleep(poll)
 
+    def pids(self) -> dict[str, int]:
+        """The running children's processes by name."""
+        return {c.service.name: c.process.pid for c in list(self._children)
+                if c.restart_at is None and c.process.poll() is None}
+
     def pid(self, name: str) -> int | None:
         """The running process of the child called `name` (None while it waits for a restart)."""
         for child in list(self._children):
