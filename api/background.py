@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import engine_for
 from api.warmup import start_warm_up
@@ -55,9 +54,10 @@ async def worker(settings: Settings, stop: asyncio.Event) -> None:
             try:
                 await asyncio.to_thread(run_once, settings, client)
                 last_error = ""
-            except SQLAlchemyError as exc:
-                # The tables may not exist yet (`python -m db.migrate`) or the database is
-                # briefly down: log (once per distinct error) and try again at the next tick.
+            except Exception as exc:  # noqa: BLE001 - the worker must outlive any one pass
+                # The tables may not exist yet (`python -m db.migrate`), the database is
+                # briefly down, or a spool file vanished under another replica: log (once per
+                # distinct error) and try again at the next tick.
                 if str(exc) != last_error:
                     logger.exception("ticket notification pass failed; retrying")
                 last_error = str(exc)

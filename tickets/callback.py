@@ -4,17 +4,20 @@ gets a ticket to call back. Framework-free; the chat API (api/routes/chat.py) fi
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
 from core.languages import LANGUAGES
 from tickets.domain import NewTicket
 
+SUBJECT = "Callback request: "
 MAX_NAME = 120
 MAX_CONTACT = 200
 MAX_MESSAGE = 2000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Control characters (NUL above all, which PostgreSQL cannot store) are never part of a name,
+# a phone number or a short message; tabs and line breaks are, in the message.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 
 
@@ -32,6 +35,8 @@ class CallbackRequest:
 
     def validated(self) -> CallbackRequest:
         name, contact, message = self.name.strip(), self.contact.strip(), self.message.strip()
+        if any(_CONTROL.search(v) for v in (name, contact, message)) or "\n" in name + contact:
+            raise CallbackError("name, contact and message must not hold control characters")
         if not name or len(name) > MAX_NAME:
             raise CallbackError(f"name must be 1-{MAX_NAME} characters")
         if len(contact) > MAX_CONTACT or not (
@@ -44,10 +49,10 @@ class CallbackRequest:
         return CallbackRequest(self.conversation_id, name, contact, message, language)
 
     def idempotency_key(self) -> str:
-        """The same request sent twice (a double click, a retry after a timeout) is one
-        ticket; another message from the same conversation is another."""
-        digest = hashlib.sha256(f"{self.name}\0{self.contact}\0{self.message}".encode())
-        return f"callback:{self.conversation_id}:{digest.hexdigest()[:16]}"
+        """One callback request per conversation: a double click, a retry after a timeout or
+        a second request from the same chat is the same ticket (a public endpoint must not
+        let one visitor open tickets at will)."""
+        return f"callback:{self.conversation_id}"
 
     def ticket(self) -> NewTicket:
         # The customer is not identified (the chat could not ask); the engineer calls back and
@@ -57,7 +62,7 @@ class CallbackRequest:
         if self.message:
             lines += ["", self.message]
         return NewTicket(
-            customer_id=None, subject=f"Callback request: {self.name}"[:200],
+            customer_id=None, subject=f"{SUBJECT}{self.name}"[:200],
             description="\n".join(lines), type="service_request", priority="P3",
             language=self.language, escalation_reason="customer_request", channel="chat",
             conversation_id=self.conversation_id,

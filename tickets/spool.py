@@ -8,6 +8,7 @@ filed twice."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from tickets.catalog import Catalog
 from tickets.domain import Actor, NewTicket
@@ -67,21 +68,36 @@ def drain(spool_dir: Path, *, engine: Engine, catalog: Catalog, now: datetime) -
         try:
             record: dict[str, Any] = json.loads(path.read_text("utf-8"))
             new = NewTicket(**record["ticket"])
+        except FileNotFoundError:
+            continue  # another API replica filed it meanwhile (they share the spool folder)
         except (OSError, ValueError, TypeError, KeyError):
             logger.exception("unreadable spooled escalation %s; moved aside", path.name)
-            path.rename(path.with_suffix(".rejected"))
+            _aside(path)
             continue
         try:
             create_ticket(engine, new=new, actor=ASSISTANT, catalog=catalog, now=now,
                           idempotency_key=record["idempotency_key"])
+        except (DataError, IntegrityError):
+            # The store answers but refuses this record for good (e.g. a character the
+            # database cannot store): set aside, so it does not hold up the others.
+            logger.exception("the ticket store refused spooled escalation %s", path.name)
+            _aside(path)
+            continue
         except SQLAlchemyError:
             logger.warning("ticket store still unavailable; %d escalations wait in the spool",
                            len(pending(spool_dir)))
             return filed
         except TicketError:
             logger.exception("the ticket store refused spooled escalation %s", path.name)
-            path.rename(path.with_suffix(".rejected"))
+            _aside(path)
             continue
-        path.unlink()
+        # A replica that filed the same record (same idempotency key: one ticket) may have
+        # removed it first.
+        path.unlink(missing_ok=True)
         filed += 1
     return filed
+
+
+def _aside(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.rename(path.with_suffix(".rejected"))

@@ -25,7 +25,8 @@ const STRINGS = {
         cbSend: "Call me back",
         cbDone: "Thank you. The service desk will call you back (ticket #{n}).",
         cbQueued: "Thank you. Your request is noted (reference {r}); the service desk will call you back.",
-        cbFailed: "Your request could not be sent. Please check your name and your phone number or e-mail address." },
+        cbFailed: "Your request could not be sent. Please check your name and your phone number or e-mail address.",
+        cbError: "Your request could not be sent right now. Please try again in a moment, or call the hotline." },
   el: { title: "Υποστήριξη Helios", language: "Γλώσσα", conversation: "Συνομιλία",
         message: "Το μήνυμά σας", placeholder: "Γράψτε το μήνυμά σας…", send: "Αποστολή",
         engineer: "Μηχανικός", handoff: "Ένας μηχανικός χειρίζεται τη συνομιλία σας",
@@ -41,7 +42,8 @@ const STRINGS = {
         cbSend: "Καλέστε με",
         cbDone: "Ευχαριστούμε. Η υπηρεσία εξυπηρέτησης θα σας καλέσει (αίτημα #{n}).",
         cbQueued: "Ευχαριστούμε. Το αίτημά σας καταχωρίστηκε (κωδικός {r})· η υπηρεσία εξυπηρέτησης θα σας καλέσει.",
-        cbFailed: "Δεν ήταν δυνατή η αποστολή του αιτήματος. Ελέγξτε το όνομα και το τηλέφωνο ή το e-mail σας." },
+        cbFailed: "Δεν ήταν δυνατή η αποστολή του αιτήματος. Ελέγξτε το όνομα και το τηλέφωνο ή το e-mail σας.",
+        cbError: "Δεν ήταν δυνατή η αποστολή του αιτήματος αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο ή καλέστε τη γραμμή εξυπηρέτησης." },
   de: { title: "Helios Support", language: "Sprache", conversation: "Gespräch",
         message: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
         engineer: "Techniker", handoff: "Ein Techniker betreut jetzt Ihr Gespräch",
@@ -57,7 +59,8 @@ const STRINGS = {
         cbSend: "Bitte zurückrufen",
         cbDone: "Vielen Dank. Der Kundendienst ruft Sie zurück (Ticket #{n}).",
         cbQueued: "Vielen Dank. Ihre Anfrage ist notiert (Referenz {r}); der Kundendienst ruft Sie zurück.",
-        cbFailed: "Ihre Anfrage konnte nicht gesendet werden. Bitte prüfen Sie Namen und Telefonnummer oder E-Mail-Adresse." },
+        cbFailed: "Ihre Anfrage konnte nicht gesendet werden. Bitte prüfen Sie Namen und Telefonnummer oder E-Mail-Adresse.",
+        cbError: "Ihre Anfrage konnte gerade nicht gesendet werden. Bitte versuchen Sie es gleich noch einmal oder rufen Sie die Hotline an." },
   fr: { title: "Assistance Helios", language: "Langue", conversation: "Conversation",
         message: "Votre message", placeholder: "Écrivez votre message…", send: "Envoyer",
         engineer: "Technicien", handoff: "Un technicien s'occupe de votre conversation",
@@ -73,7 +76,8 @@ const STRINGS = {
         cbSend: "Rappelez-moi",
         cbDone: "Merci. Le service après-vente vous rappellera (ticket n° {n}).",
         cbQueued: "Merci. Votre demande est enregistrée (référence {r}) ; le service après-vente vous rappellera.",
-        cbFailed: "Votre demande n'a pas pu être envoyée. Vérifiez votre nom et votre téléphone ou e-mail." },
+        cbFailed: "Votre demande n'a pas pu être envoyée. Vérifiez votre nom et votre téléphone ou e-mail.",
+        cbError: "Votre demande n'a pas pu être envoyée pour le moment. Réessayez dans un instant ou appelez l'assistance téléphonique." },
   es: { title: "Asistencia Helios", language: "Idioma", conversation: "Conversación",
         message: "Su mensaje", placeholder: "Escriba su mensaje…", send: "Enviar",
         engineer: "Técnico", handoff: "Un técnico está atendiendo su conversación",
@@ -89,7 +93,8 @@ const STRINGS = {
         cbSend: "Llámenme",
         cbDone: "Gracias. El servicio técnico le llamará (ticket n.º {n}).",
         cbQueued: "Gracias. Su solicitud está registrada (referencia {r}); el servicio técnico le llamará.",
-        cbFailed: "No se pudo enviar su solicitud. Compruebe su nombre y su teléfono o e-mail." },
+        cbFailed: "No se pudo enviar su solicitud. Compruebe su nombre y su teléfono o e-mail.",
+        cbError: "No se pudo enviar su solicitud en este momento. Inténtelo de nuevo en un momento o llame a la línea de asistencia." },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -228,7 +233,8 @@ function callbackForm(offer) {
       try { data = await response.json(); } catch (e) { data = null; }
     }
     if (!data) {
-      status.textContent = t("cbFailed");
+      // 422: the details need correcting; anything else: not the customer's doing.
+      status.textContent = t(response && response.status === 422 ? "cbFailed" : "cbError");
       submitButton.disabled = false;
       return;
     }
@@ -396,7 +402,9 @@ function failure(status) {
   return t("unavailable");
 }
 
-async function deliver(payload) {
+async function deliver(payload, shown) {
+  // What the customer saw (a button's title, not its payload), as the callback's first draft.
+  const draft = String(shown === undefined ? payload : shown).slice(0, 2000);
   let response;
   try {
     response = await fetch(API + "/messages", {
@@ -405,13 +413,13 @@ async function deliver(payload) {
       body: JSON.stringify({ conversation_id: conversationId(), message: payload }),
     });
   } catch (e) {
-    lastFailed = payload;
+    lastFailed = draft;
     unavailableNotice();
     return false;
   }
   if (!response.ok) {
     if (response.status >= 500) {
-      lastFailed = payload;
+      lastFailed = draft;
       unavailableNotice();
     } else {
       notice(failure(response.status));
@@ -429,7 +437,7 @@ function send(payload, shown) {
   sending = sending.then(async () => {
     item.setAttribute("aria-busy", "true");
     $("composer").classList.add("busy");
-    const ok = await deliver(payload);
+    const ok = await deliver(payload, shown);
     item.removeAttribute("aria-busy");
     if (!ok) item.classList.add("failed");
     $("composer").classList.remove("busy");

@@ -1,12 +1,14 @@
 """The customer web chat: a plain HTML + JavaScript page (api/chat/, no build step) and a thin
 proxy in front of Rasa's REST channel, so the browser talks to one origin only.
 
-The page and both API routes are public. The conversation id is a random 128-bit value the page
-makes with crypto.getRandomValues and keeps in sessionStorage; knowing it is the capability to
-post into that conversation and to read the engineers' replies to it, exactly as knowing the
-sender id is with Rasa's own REST channel. That is why the id must be long and random (the
-pattern below refuses short or guessable-looking ones) and why replies expose nothing but the
-reply text, its author's name and time, and the ticket number the customer is told anyway."""
+The page and its API routes are public (the callback request, which opens a ticket, is
+rate-limited per address and opens at most one ticket per conversation). The conversation id
+is a random 128-bit value the page makes with crypto.getRandomValues and keeps in
+sessionStorage; knowing it is the capability to post into that conversation and to read the
+engineers' replies to it, exactly as knowing the sender id is with Rasa's own REST channel.
+That is why the id must be long and random (the pattern below refuses short or
+guessable-looking ones) and why replies expose nothing but the reply text, its author's name
+and time, and the ticket number the customer is told anyway."""
 
 from __future__ import annotations
 
@@ -19,19 +21,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from api.deps import EngineDep, get_catalog, get_now, get_settings
 from api.health_checks import OK, check_rasa
+from api.ratelimit import RateLimiter
 from api.routes.console import SECURITY_HEADERS
 from api.tickets.http import TicketRoute
 from core.settings import Settings
 from tickets import conversations, spool, store
+from tickets.callback import SUBJECT as CALLBACK_SUBJECT
 from tickets.callback import CallbackError, CallbackRequest
 from tickets.catalog import Catalog
+from tickets.errors import IdempotencyMismatchError
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +52,8 @@ BAD_CONVERSATION_ID = "conversation_id must be 16-64 letters, digits, '_' or '-'
 EMPTY_MESSAGE = "message must not be empty"
 UNAVAILABLE = "the assistant is unavailable, please try again"
 NO_STORE = {"Cache-Control": "no-store"}
+TOO_MANY_CALLBACKS = "too many callback requests from this address; please call the hotline"
+CALLBACK_LIMIT = RateLimiter(limit=5, window_s=3600)
 
 page_router = APIRouter(tags=["web chat"])
 # TicketRoute: request bodies over the configured limit get 413 before they are read, and an
@@ -200,24 +208,35 @@ async def chat_status(settings: SettingsDep, client: RasaClient,
     "/callback", status_code=201, response_model=CallbackFiled,
     summary="Ask the service desk to call back (offered while the assistant is unavailable)",
     responses={202: {"description": "the ticket store is down: queued, filed when it is back"},
-               422: {"description": "bad conversation id, name or contact"}},
+               422: {"description": "bad conversation id, name or contact"},
+               429: {"description": "too many callback requests from this address"}},
 )
 async def request_callback(body: CallbackBody, engine: EngineDep, settings: SettingsDep,
                            catalog: Annotated[Catalog, Depends(get_catalog)],
                            now: Annotated[datetime, Depends(get_now)],
-                           response: Response) -> CallbackFiled:
+                           request: Request, response: Response) -> CallbackFiled:
     _check_conversation_id(body.conversation_id)
     try:
-        request = CallbackRequest(**body.model_dump()).validated()
+        callback = CallbackRequest(**body.model_dump()).validated()
     except CallbackError as exc:
         raise HTTPException(422, str(exc)) from None
-    new, key = request.ticket(), request.idempotency_key()
+    # Anyone may call this (the chat is public): a few requests per client and hour, and one
+    # ticket per conversation (CallbackRequest.idempotency_key).
+    if not CALLBACK_LIMIT.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, TOO_MANY_CALLBACKS)
+    new, key = callback.ticket(), callback.idempotency_key()
     response.headers.update(NO_STORE)
     try:
         ticket, _created = await asyncio.to_thread(
             store.create_ticket, engine, new=new, actor=spool.ASSISTANT, catalog=catalog,
             now=now, idempotency_key=key)
-    except SQLAlchemyError:
+    except IdempotencyMismatchError:
+        # This conversation asked before (with other details): the desk calls back once.
+        existing = await asyncio.to_thread(_callback_of, engine, body.conversation_id, now)
+        if existing is None:
+            raise
+        return CallbackFiled(ticket_number=existing)
+    except (OperationalError, InterfaceError):
         # Nothing is lost: the request waits in the escalation spool, filed by the API's
         # background worker when the store is back (the same path as the assistant's own).
         logger.exception("ticket store unavailable; callback request spooled")
@@ -226,6 +245,12 @@ async def request_callback(body: CallbackBody, engine: EngineDep, settings: Sett
         response.status_code = 202
         return CallbackFiled(ticket_number=None, reference=reference)
     return CallbackFiled(ticket_number=ticket.number)
+
+
+def _callback_of(engine: Engine, conversation_id: str, now: datetime) -> int | None:
+    tickets, _ = store.list_tickets(engine, viewer=spool.ASSISTANT, now=now,
+                                    filters=store.TicketFilter(conversation_id=conversation_id))
+    return next((t.number for t in tickets if t.subject.startswith(CALLBACK_SUBJECT)), None)
 
 
 router = APIRouter()

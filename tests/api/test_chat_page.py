@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_settings
 from api.main import create_app
+from api.ratelimit import RateLimiter
+from api.routes import chat as chat_routes
 from core.settings import Settings
 from db.migrate import upgrade
 from tests.conftest import free_port
@@ -293,13 +295,22 @@ def test_status_says_whether_the_assistant_answers_and_gives_the_hotline(
     assert up.get("/chat/api/status").json() == {"assistant": "up", "hotline": None}
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limit(monkeypatch):
+    """Each test starts with the callback's per-address budget unused."""
+    monkeypatch.setattr(chat_routes, "CALLBACK_LIMIT", RateLimiter(limit=5, window_s=3600))
+
+
 def test_callback_request_opens_one_ticket_for_the_service_desk(down, db_url):
     first = down.post("/chat/api/callback", json=CALLBACK)
     assert first.status_code == 201
     number = first.json()["ticket_number"]
     assert isinstance(number, int) and first.json()["reference"] is None
-    # A double click or a retry is the same request: the same ticket, not a second one.
+    # A double click or a retry is the same request: the same ticket, not a second one; and
+    # a conversation gets one callback, whatever it sends next.
     assert down.post("/chat/api/callback", json=CALLBACK).json()["ticket_number"] == number
+    again = down.post("/chat/api/callback", json={**CALLBACK, "message": "Please hurry"})
+    assert again.json()["ticket_number"] == number
     engine = create_store_engine(db_url)
     tickets, _ = store.list_tickets(engine, viewer=ENGINEER, filters=store.TicketFilter(),
                                     now=NOW)
@@ -318,6 +329,8 @@ def test_callback_request_opens_one_ticket_for_the_service_desk(down, db_url):
     ("name", "   ", "name must be 1-120 characters"),
     ("message", "x" * 2001, "message must be at most 2000 characters"),
     ("conversation_id", "short", "conversation_id must be 16-64 letters, digits, '_' or '-'"),
+    ("name", "Maria\u0000", "name, contact and message must not hold control characters"),
+    ("message", "E131\u001b[2J", "name, contact and message must not hold control characters"),
 ])
 def test_bad_callback_requests_are_422_and_open_nothing(down, db_url, field, value, detail):
     answer = down.post("/chat/api/callback", json={**CALLBACK, field: value})
@@ -345,3 +358,22 @@ def test_callback_while_the_ticket_store_is_down_is_queued_and_filed_later(tmp_p
     tickets, _ = store.list_tickets(engine, viewer=ENGINEER, filters=store.TicketFilter(),
                                     now=NOW)
     assert [t.subject for t in tickets] == ["Callback request: Maria Papadopoulou"]
+
+
+def test_callback_requests_are_limited_per_address(down):
+    for n in range(5):
+        answer = down.post("/chat/api/callback",
+                           json={**CALLBACK, "conversation_id": f"{n:032d}"})
+        assert answer.status_code == 201
+    refused = down.post("/chat/api/callback", json={**CALLBACK, "conversation_id": "9" * 32})
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": chat_routes.TOO_MANY_CALLBACKS}
+
+
+def test_rate_limiter_forgets_requests_outside_its_window():
+    clock = [0.0]
+    limiter = RateLimiter(limit=2, window_s=10, clock=lambda: clock[0])
+    assert limiter.allow("a") and limiter.allow("a") and not limiter.allow("a")
+    assert limiter.allow("b")
+    clock[0] = 10.5
+    assert limiter.allow("a")
