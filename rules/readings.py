@@ -44,12 +44,12 @@ _DEGREES = {"degree", "degrees", "grad", "degré", "degrés", "degre", "degres",
             "grados", "βαθμούς", "βαθμοί", "βαθμους", "βαθμ"}
 
 # Severities of the pack's error codes that say the machine diagnosed a fault of its own.
-EXPLAINING_SEVERITIES = frozenset({"info", "warning", "fault"})
+EXPLAINING_SEVERITIES = frozenset({"warning", "fault"})
 # "Comes back", "more than once": the words of a trigger that asks for a repeated code.
 _REPEAT_TRIGGER = re.compile(r"more than once|returns|again|repeated", re.IGNORECASE)
 # The same said by a customer, per language (folded to lower case; accents as typed and not).
 _AGAIN = {
-    "en": r"again|twice|\d+(?:st|nd|rd|th)? times?|second|third|fourth|(?:2nd|3rd|4th)\b|"
+    "en": r"again|twice|\d+(?:st|nd|rd|th)? times?|second\b|third\b|fourth\b|(?:2nd|3rd|4th)\b|"
           r"keeps? (?:coming|tripping|showing)|came back|comes back|back again|repeated(?:ly)?"
           r"|another one",
     "de": r"wieder|erneut|zweimal|dreimal|mehrmals|\d+\s*mal|zweite[nrs]?|dritte[nrs]?|"
@@ -58,7 +58,10 @@ _AGAIN = {
           r"troisi[èe]me|revient|revenue?|re-?d[ée]clench",
     "es": r"otra vez|de nuevo|dos veces|tres veces|\d+\s*veces|segunda|tercera|vuelve|"
           r"volvi[óo]|repetid",
-    "el": r"ξαν[άα]|π[άα]λι|δε[ύυ]τερ[ηοα]|τρ[ίι]τ[ηοα]|δυο φορ[έε]ς|δ[ύυ]ο φορ[έε]ς|"
+    # Ordinals by their endings: "δευτέρα" (Monday) and "τρίτη" (Tuesday, unless "τρίτη
+    # φορά") are days of the week.
+    "el": r"ξαν[άα]|π[άα]λι|δε[ύυ]τερ(?:η|ο|ος|ης|ου)\b|τρ[ίι]τ(?:ο|ος|ου|ης)\b|"
+          r"τρ[ίι]τη φορ[άα]|δυο φορ[έε]ς|δ[ύυ]ο φορ[έε]ς|"
           r"τρεις φορ[έε]ς|επανειλημμ[έε]να|ξαναβγ|ξαναχτ",
 }
 

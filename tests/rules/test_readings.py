@@ -103,3 +103,12 @@ def test_a_warning_or_fault_code_meeting_no_critical_condition_explains_the_mess
 ])
 def test_no_code_explains_a_critical_sign(reader, language, text):
     assert not reader.hazards(text, language).explained
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("el", "απο τη δευτερα βγαζει AL111, μια φορα μονο"),          # since Monday
+    ("el", "AL111 για λίγα δευτερόλεπτα και μετά έφυγε"),        # for a few seconds
+    ("en", "AL111 showed for 30 seconds this morning, then cleared"),
+])
+def test_days_and_seconds_are_not_words_of_repetition(reader, language, text):
+    assert not reader.hazards(text, language).now
