@@ -115,9 +115,10 @@ def test_only_the_languages_the_model_understands_are_embedded(built, encoder, t
     assert not vectors[german].any()
     assert read_meta(index)["dense_languages"] == ["en"]
     # The searcher never reads a vector the index did not make, even when asked for all.
-    # (a German chunk's zero vector would otherwise score 0 and push real matches down).
-    asked_all = Searcher(loaded, encoder, dense_languages=None)
-    english_only = Searcher(loaded, encoder, dense_languages=("en",))
+    # (a zero vector scores 0 and would take a dense rank below every real match).
+    asked_all = Searcher(loaded, encoder, dense_languages=None, fusion="rrf")
+    english_only = Searcher(loaded, encoder, dense_languages=("en",), fusion="rrf")
+    assert not asked_all._dense_rows[german].any() and asked_all._dense_rows[english].all()
     for query, language in (("compressor does not start", "en"),
                             ("Kompressor startet nicht", "de")):
         found = [(h.section_id, round(h.score, 5)) for h in
