@@ -92,18 +92,24 @@ def check_services(settings: Settings) -> None:
 def ensure_databases(settings: Settings) -> None:
     """The ticket and tracker databases exist on their PostgreSQL servers (created if not)."""
     import psycopg  # the main environment's PostgreSQL driver
+    from psycopg import sql
 
     for url in (settings.database_url, settings.tracker_store_url):
         parsed = make_url(url)
         if not parsed.get_backend_name().startswith("postgresql") or not parsed.database:
             continue
         admin = parsed.set(drivername="postgresql", database="postgres")
-        with psycopg.connect(admin.render_as_string(hide_password=False),
-                             autocommit=True, connect_timeout=5) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (parsed.database,)).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{parsed.database}"')
+        try:
+            with psycopg.connect(admin.render_as_string(hide_password=False),
+                                 autocommit=True, connect_timeout=5) as conn:
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                      (parsed.database,)).fetchone()
+                if not exists:
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(
+                        sql.Identifier(parsed.database)))
+        except psycopg.Error as exc:
+            raise ClusterError(f"cannot create the database {parsed.database!r} on "
+                               f"{parsed.host}: {str(exc).strip().splitlines()[0]}") from exc
 
 
 def haproxy_config(settings: Settings, layout: Layout) -> str:
