@@ -18,69 +18,23 @@ import argparse
 import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import yaml
 
 from bench.conversation_eval import DATA, scenarios
+from bench.running import launched
 from bench.soak import OUT, load
-from core.settings import PROJECT_ROOT
+from core.settings import Settings
 from launcher.ports import free_port
 
 CHAT_PROBE = "Hello"
-
-
-@dataclass
-class Launched:
-    api: str
-    rasa: str
-    rasa_port: int
-
-    def rasa_pid(self) -> int | None:
-        found = subprocess.run(["pgrep", "-f", f"rasa run .*--port {self.rasa_port}"],
-                               capture_output=True, text=True, check=False).stdout.split()
-        return int(found[0]) if found else None
-
-
-@contextmanager
-def make_run(timeout: float = 600) -> Iterator[Launched]:
-    """`python -m launcher` as its own process group, as a person starts it; stopped with
-    Ctrl-C (SIGINT) at the end."""
-    state = Path(tempfile.mkdtemp(prefix="bench-crash-"))
-    api_port, rasa_port = free_port(), free_port()
-    env = {**os.environ, "ASSISTANT_API_PORT": str(api_port),
-           "ASSISTANT_RASA_PORT": str(rasa_port), "ASSISTANT_DATA_DIR": str(state),
-           "ASSISTANT_DATABASE_URL": f"sqlite:///{state}/tickets.db",
-           "ASSISTANT_TRACKER_STORE_URL": f"sqlite:///{state}/tracker.db"}
-    log = open(state / "launcher.log", "w")  # noqa: SIM115 - the launcher writes here
-    print("starting python -m launcher (log:", state / "launcher.log", ")", file=sys.stderr)
-    process = subprocess.Popen([sys.executable, "-m", "launcher"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + timeout
-        while "ready:" not in (state / "launcher.log").read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the launcher did not start; see " + str(log.name))
-            time.sleep(1)
-        yield Launched(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{rasa_port}",
-                       rasa_port)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     all_scenarios = scenarios(yaml.safe_load(DATA.read_text("utf-8")), random.Random(args.seed))
-    with make_run() as system:
+    state = Path(tempfile.mkdtemp(prefix="bench-crash-"))
+    settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
+                        database_url=f"sqlite:///{state}/tickets.db",
+                        tracker_store_url=f"sqlite:///{state}/tracker.db")
+    with launched(settings) as system:
         api = system.api
         probes: list[tuple[float, bool, str]] = []  # (t, API answered, what /healthz says of Rasa)
         chat: list[tuple[float, bool]] = []

@@ -8,8 +8,9 @@ the five languages, each message a think time (uniform 2-5 s) after the previous
 - Saturation (`--saturation`): the same load at rising N (--levels), 60 s each after a
   warm-up; the most customers with turn p95 <= 300 ms.
 
-Starts the system on free ports with throw-away state (the cluster on fresh PostgreSQL
-databases, dropped after). Writes bench/out/soak_<mode>.md and .svg, or
+Starts `python -m launcher [--cluster]` in its own process on free ports with throw-away state
+(the cluster on fresh PostgreSQL databases, dropped after), warms it up with a few turns, then
+measures it from outside. Writes bench/out/soak_<mode>.md and .svg, or
 bench/out/saturation_<mode>.md.
 
     .venv/bin/python -m bench.soak [--cluster] [--minutes 30] [--clients 20]
@@ -36,10 +37,9 @@ import yaml
 from tqdm import tqdm
 
 from bench.conversation_eval import DATA, Chat, Scenario, play, scenarios
-from bench.running import percentile
+from bench.running import Launched, launched, percentile, rss_mb
 from core.settings import Settings
 from launcher.ports import free_port
-from launcher.supervisor import Supervisor
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_P95_MS = 300.0
@@ -48,20 +48,23 @@ PG = "127.0.0.1:5432"
 
 @dataclass
 class System:
-    supervisor: Supervisor
-    settings: Settings
-    rasa: str
+    launched: Launched
     mode: str
+
+    @property
+    def rasa(self) -> str:
+        return self.launched.rasa
+
+    @property
+    def settings(self) -> Settings:
+        return self.launched.settings
 
     def rss_mb(self) -> dict[str, float]:
         out = {}
-        for name, pid in self.supervisor.pids().items():
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        out[name] = int(line.split()[1]) / 1024
-            except OSError:
-                continue
+        for name, pid in self.launched.children().items():
+            rss = rss_mb(pid)
+            if rss is not None:
+                out[name] = rss
         return out
 
     def tracker_mb(self) -> float:
@@ -79,21 +82,15 @@ class System:
 
 @contextmanager
 def running(cluster: bool) -> Iterator[System]:
+    """`python -m launcher [--cluster]` on free ports with throw-away state, in its own
+    process (the load is measured from outside)."""
     state = Path(tempfile.mkdtemp(prefix="bench-soak-"))
-    log = open(state / "system.log", "w", buffering=1)  # noqa: SIM115 - the readers write here
-    print("starting the", "cluster" if cluster else "system", "(log:", state / "system.log",
-          ")", file=sys.stderr)
+    databases: list[str] = []
     if not cluster:
-        from launcher.system import start_system
-
         settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
                             database_url=f"sqlite:///{state}/tickets.db",
                             tracker_store_url=f"sqlite:///{state}/tracker.db")
-        supervisor = start_system(settings, log)
-        databases: list[str] = []
     else:
-        from launcher.cluster import Layout, start_cluster
-
         run = uuid.uuid4().hex[:8]
         databases = [f"soak_tickets_{run}", f"soak_tracker_{run}"]
         settings = Settings(
@@ -103,20 +100,10 @@ def running(cluster: bool) -> Iterator[System]:
             lock_store_url="redis://127.0.0.1:6379/4",
             event_broker_url="amqp://guest:guest@127.0.0.1:5672/",
             event_broker_queue=f"soak_events_{run}")
-        layout = Layout((free_port(), free_port()), (free_port(), free_port()))
-        supervisor, settings = start_cluster(settings, layout, log)
-    keeper_stop = threading.Event()
-    keeper = threading.Thread(target=supervisor.supervise, kwargs={"until": keeper_stop.is_set},
-                              daemon=True)
-    keeper.start()
     try:
-        yield System(supervisor, settings,
-                     f"http://{settings.rasa_host}:{settings.rasa_port}",
-                     "cluster" if cluster else "single")
+        with launched(settings, cluster=cluster) as system:
+            yield System(system, "cluster" if cluster else "single")
     finally:
-        keeper_stop.set()
-        keeper.join(timeout=10)
-        supervisor.stop()
         if databases:
             import subprocess
 
@@ -128,6 +115,10 @@ def running(cluster: bool) -> Iterator[System]:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             subprocess.run(["rabbitmqctl", "delete_queue", settings.event_broker_queue],
                            capture_output=True, check=False)
+
+
+class _TimeUp(Exception):
+    """The load's time is over (raised in a customer's think time)."""
 
 
 @dataclass
@@ -154,14 +145,21 @@ def load(rasa: str, all_scenarios: list[Scenario], clients: int, seconds: float,
         rng = random.Random(seed + n)
 
         def think() -> None:
+            # Called before every turn after a conversation's first: past the end, the
+            # customer stops mid-scenario (the next level must not see this one's load).
             time.sleep(rng.uniform(2.0, 5.0))
+            if time.monotonic() >= stop_at:
+                raise _TimeUp
 
         time.sleep(rng.uniform(0.0, 3.0))  # all start within the first seconds
         with httpx.Client(timeout=60) as client:
-            while time.monotonic() < stop_at:
-                play(Chat(client, rasa, think=think, record=record),
-                     rng.choice(all_scenarios))
-                think()
+            try:
+                while time.monotonic() < stop_at:
+                    play(Chat(client, rasa, think=think, record=record),
+                         rng.choice(all_scenarios))
+                    think()
+            except _TimeUp:
+                return
 
     threads = [threading.Thread(target=customer, args=(n,), daemon=True)
                for n in range(clients)]
@@ -301,6 +299,19 @@ def saturation(system: System, all_scenarios: list[Scenario],
     return lines
 
 
+WARM_UP = ["qwpz xkcd", "How do I change the oil filter on the HSC-37?",
+           "My pump P050-2019-00988 shows F004"]
+
+
+def warm_up(rasa: str) -> None:
+    """A few turns before the load: the first action call, the first manual search and the
+    first diagnosis load what the API loads lazily (the expert system, the search index)."""
+    with httpx.Client(timeout=300) as client:
+        for text in WARM_UP:
+            client.post(f"{rasa}/webhooks/rest/webhook",
+                        json={"sender": f"warm-up-{uuid.uuid4().hex[:8]}", "message": text})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cluster", action="store_true")
@@ -317,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     all_scenarios = scenarios(data, random.Random(args.seed))
     OUT.mkdir(exist_ok=True)
     with running(args.cluster) as system:
+        warm_up(system.rasa)
         if args.saturation:
             lines = saturation(system, all_scenarios, args)
             report = OUT / f"saturation_{system.mode}.md"
