@@ -118,12 +118,15 @@ def haproxy_config(settings: Settings, layout: Layout) -> str:
     rasa = "\n".join(f"    server rasa{i} 127.0.0.1:{port} {CHECK}"
                      for i, port in enumerate(layout.rasa_ports, 1))
     # A turn may take long (several actions); a refused connection is tried on the other
-    # replica (redispatch), a request already sent is never sent twice.
+    # replica (redispatch), a request already sent is never sent twice. No reuse of idle
+    # server connections: a request sent on one whose replica was killed would fail (502)
+    # where a fresh connection is refused and tried on the other replica.
     return f"""global
     maxconn 4096
 
 defaults
     mode http
+    http-reuse never
     timeout connect 3s
     timeout client 120s
     timeout server 120s
