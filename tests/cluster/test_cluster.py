@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -62,9 +63,14 @@ class Cluster:
         return response.json()["events"]
 
     def kill(self, name: str) -> int:
+        """SIGKILL, then wait until the process is gone: a connection made in the instant
+        before it dies would be accepted and then dropped (this kills between two turns)."""
         pid = self.supervisor.pid(name)
         assert pid is not None, f"{name} is not running"
         os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.05)
         return pid
 
     def wait_running_again(self, name: str, old_pid: int, url: str, timeout: float = 240):
@@ -80,6 +86,15 @@ class Cluster:
                     pass
             time.sleep(1)
         pytest.fail(f"{name} was not started again within {timeout:.0f} s")
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting for the supervisor to reap it)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def _postgres(statement: str) -> None:
