@@ -32,6 +32,7 @@ from tests.conftest import RASA_BIN, free_port, response_text, unavailable
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
 PG = "127.0.0.1:5432"
+BALANCER_NOTICES_S = 3.0  # launcher/cluster.py CHECK: inter 1s, fall 2
 
 
 @dataclass
@@ -71,6 +72,10 @@ class Cluster:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.05)
+        # The balancer's health checks (every second, down after two failures) take the
+        # replica out of rotation; a request it still sent there in between could meet the
+        # replica's restarting process and fail (a 502 in CI).
+        time.sleep(BALANCER_NOTICES_S)
         return pid
 
     def wait_running_again(self, name: str, old_pid: int, url: str, timeout: float = 240):
