@@ -5,7 +5,7 @@ Starts the real system (as `make run` does, on free ports, with a throw-away sta
   - POST /model/parse;
   - a turn answered by a fixed response (greeting) and a turn answered by a custom action over
     the webhook (low-confidence fallback); their ratio is what the action round trip costs;
-and a closed-loop load (no think time) with 1, 5 and 20 clients (see BENCHMARKS.md).
+and a closed-loop load (no think time) with 1, 5 and 20 clients (see bench/README.md).
 Prints a table and writes it to bench/out/chat_latency.md.
 
     .venv/bin/python -m bench.chat_latency [--turns 200] [--seconds 20]

@@ -14,7 +14,7 @@ Starts the system (as `make run` does, on free ports, with a throw-away state fo
    escalated as P1.
 2. Load: N concurrent simulated customers (default 20), each sending its next message a think
    time (uniform 2-5 s) after the previous reply, running the same scenarios for --seconds after
-   a warm-up; turn latency p50/p95/p99, errors, turns per second (BENCHMARKS.md).
+   a warm-up; turn latency p50/p95/p99, errors, turns per second (bench/README.md).
 
 Customer messages come from bench/data/conversations.yml (held out from the NLU training data).
 Writes bench/out/conversation_eval.md.

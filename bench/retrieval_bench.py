@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = args.index or settings.index_dir
     lines = ["# Retrieval benchmarks", "",
              f"Machine: {os.cpu_count()} CPUs (shared). Latencies are the median over "
-             f"{args.repeats} timed passes of each pass's p50/p95 (see BENCHMARKS.md)."]
+             f"{args.repeats} timed passes of each pass's p50/p95 (see bench/README.md)."]
 
     if not args.skip_api:
         print("API latency ...", flush=True)

@@ -1,4 +1,4 @@
-"""Soak and saturation under the "N concurrent conversations" load (../shared/BENCHMARKS.md):
+"""Soak and saturation under the "N concurrent conversations" load (bench/README.md):
 simulated customers play the conversation benchmark's scenarios (bench/conversation_eval.py) in
 the five languages, each message a think time (uniform 2-5 s) after the previous reply.
 
