@@ -3,10 +3,14 @@ HAProxy, PostgreSQL as the tracker and ticket store, Redis as the lock store, Ra
 event broker (the machine's own services; fresh databases and a fresh queue per run, Redis
 database 3).
 
+The ticket store lives on a PostgreSQL server of the test's own (postgres_server.py), so that
+one test can restart it under load; the tracker store stays on the machine's server.
+
 Turns alternating between replicas keep the conversation; two messages of one conversation sent
 at once to both replicas are handled one after the other; a Rasa replica or an API replica
 killed with SIGKILL between two turns leaves the conversation to the other one, with no event
-lost, and the supervisor starts it again."""
+lost, and the supervisor starts it again; the ticket database restarted while conversations go
+on: escalations in between are spooled and filed after, none lost or filed twice."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from bot.dialogue.messages import say
 from core.settings import Settings
 from launcher.cluster import ClusterError, Layout, check_services, start_cluster
 from launcher.supervisor import StartupError, Supervisor
+from tests.cluster.postgres_server import PostgresServer, PostgresServerError
 from tests.conftest import RASA_BIN, free_port, response_text, unavailable
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
@@ -40,6 +45,7 @@ class Cluster:
     settings: Settings
     layout: Layout
     supervisor: Supervisor
+    tickets_db: PostgresServer
 
     @property
     def rasa(self) -> str:  # the balancer
@@ -52,11 +58,14 @@ class Cluster:
     def replica(self, i: int) -> str:
         return f"http://127.0.0.1:{self.layout.rasa_ports[i - 1]}"
 
-    def chat(self, base: str, sender: str, message: str) -> list[str]:
+    def messages(self, base: str, sender: str, message: str) -> list[dict]:
         response = httpx.post(f"{base}/webhooks/rest/webhook",
                               json={"sender": sender, "message": message}, timeout=90)
         response.raise_for_status()
-        return [m["text"] for m in response.json() if "text" in m]
+        return response.json()
+
+    def chat(self, base: str, sender: str, message: str) -> list[str]:
+        return [m["text"] for m in self.messages(base, sender, message) if "text" in m]
 
     def events(self, sender: str) -> list[dict]:
         response = httpx.get(f"{self.rasa}/conversations/{sender}/tracker", timeout=30)
@@ -115,17 +124,24 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         pytest.fail("the Rasa environment is missing: run `make setup` (make test does)")
     run = uuid.uuid4().hex[:10]
     state = tmp_path_factory.mktemp("cluster")
-    settings = Settings(
-        api_port=free_port(), rasa_port=free_port(), data_dir=state, index_dir=state / "index",
-        database_url=f"postgresql+psycopg://postgres@{PG}/cluster_tickets_{run}",
-        tracker_store_url=f"postgresql://postgres@{PG}/cluster_tracker_{run}",
-        lock_store_url="redis://127.0.0.1:6379/3",
-        event_broker_url="amqp://guest:guest@127.0.0.1:5672/",
-        event_broker_queue=f"cluster_events_{run}",
-    )
     try:
+        tickets_db = PostgresServer(free_port()).init()
+    except PostgresServerError as exc:
+        unavailable(f"a PostgreSQL server of the test's own: {exc}")
+    try:
+        tickets_db.start()
+        settings = Settings(
+            api_port=free_port(), rasa_port=free_port(), data_dir=state,
+            index_dir=state / "index",
+            database_url=f"postgresql+psycopg://postgres@127.0.0.1:{tickets_db.port}/tickets",
+            tracker_store_url=f"postgresql://postgres@{PG}/cluster_tracker_{run}",
+            lock_store_url="redis://127.0.0.1:6379/3",
+            event_broker_url="amqp://guest:guest@127.0.0.1:5672/",
+            event_broker_queue=f"cluster_events_{run}",
+        )
         check_services(settings)
-    except ClusterError as exc:
+    except (PostgresServerError, ClusterError) as exc:
+        tickets_db.remove()
         unavailable(str(exc))
     layout = Layout((free_port(), free_port()), (free_port(), free_port()))
     log = open(state / "cluster.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
@@ -139,15 +155,15 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         except StartupError as exc:
             pytest.fail(f"the cluster did not start: {exc}")
         keeper.start()
-        yield Cluster(settings, layout, supervisor)
+        yield Cluster(settings, layout, supervisor, tickets_db)
     finally:
         stop.set()
         if keeper.is_alive():
             keeper.join(timeout=10)
         if supervisor is not None:
             supervisor.stop()
-        for name in (f"cluster_tickets_{run}", f"cluster_tracker_{run}"):
-            _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        tickets_db.remove()
+        _postgres(f'DROP DATABASE IF EXISTS "cluster_tracker_{run}" WITH (FORCE)')
         subprocess.run(["rabbitmqctl", "delete_queue", f"cluster_events_{run}"],
                        capture_output=True, check=False)
         log.close()
@@ -262,3 +278,103 @@ def test_events_reach_the_broker_queue(cluster):
     # This conversation's events (at least its user message and the bot's reply).
     assert _queued(queue) >= before + 2, f"no new events on RabbitMQ queue {queue}"
 
+
+
+# Urgent reports (one per language): safety instruction, then a P1 ticket at once.
+URGENT = {"en": "Help, there is smoke coming out of the pump motor!",
+          "el": "Βγαίνει καπνός από τον κινητήρα της αντλίας!",
+          "de": "Hilfe, aus dem Motor der Pumpe kommt Rauch!",
+          "fr": "Au secours, il y a de la fumée qui sort du moteur de la pompe !",
+          "es": "¡Socorro, sale humo del motor de la bomba!"}
+
+
+def custom(messages: list[dict], kind: str) -> dict:
+    found = [m["custom"] for m in messages
+             if isinstance(m.get("custom"), dict) and m["custom"].get("kind") == kind]
+    assert found, f"no {kind} in {messages}"
+    return found[0]
+
+
+class Load:
+    """Conversations going on through the balancer in threads: greetings and thanks, each
+    answer checked; what failed is kept."""
+
+    def __init__(self, cluster: Cluster, conversations: int) -> None:
+        self.cluster, self.stop = cluster, threading.Event()
+        self.turns, self.errors = 0, []  # type: ignore[var-annotated]
+        self.threads = [threading.Thread(target=self._talk, daemon=True)
+                        for _ in range(conversations)]
+
+    def _talk(self) -> None:
+        sender = conversation()
+        while not self.stop.is_set():
+            for text in ("Hello", "Thank you"):
+                try:
+                    if not self.cluster.chat(self.cluster.rasa, sender, text):
+                        self.errors.append(f"{text!r}: no answer")
+                except httpx.HTTPError as exc:
+                    self.errors.append(f"{text!r}: {exc!r}")
+                self.turns += 1
+                time.sleep(0.3)
+
+    def __enter__(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=120)
+
+
+def _database_health(cluster: Cluster) -> tuple[int, str]:
+    response = httpx.get(f"{cluster.api}/healthz", timeout=30)
+    return response.status_code, response.json()["checks"]["database"]["status"]
+
+
+def _wait_for(what: str, condition, timeout: float) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def test_the_ticket_database_restarted_under_load_loses_and_doubles_no_ticket(cluster):
+    import psycopg
+
+    from tickets import spool
+
+    spool_dir = cluster.settings.escalation_spool_dir
+    before = conversation()
+    filed = custom(cluster.messages(cluster.rasa, before, URGENT["en"]), "ticket")
+    assert filed["priority"] == "P1" and filed.get("ticket_number"), filed
+    queued: dict[str, dict] = {}
+    with Load(cluster, conversations=4) as load:
+        time.sleep(2)
+        cluster.tickets_db.stop()
+        _wait_for("health says the database is down",
+                  lambda: _database_health(cluster) == (503, "down"), 15)
+        for language, text in URGENT.items():
+            sender = conversation()
+            messages = cluster.messages(cluster.rasa, sender, text)
+            assert custom(messages, "safety"), messages
+            queued[sender] = custom(messages, "ticket")
+            assert queued[sender]["priority"] == "P1", (language, queued[sender])
+            assert queued[sender]["reference"].startswith("Q-"), (language, queued[sender])
+        assert len(spool.pending(spool_dir)) == len(URGENT)
+        cluster.tickets_db.start()
+        _wait_for("health says the database is back",
+                  lambda: _database_health(cluster) == (200, "ok"), 30)
+        _wait_for("the spooled escalations filed", lambda: not spool.pending(spool_dir), 30)
+        time.sleep(2)
+    assert load.errors == [], load.errors  # the conversations never noticed
+    assert load.turns >= 20
+    assert not list(spool_dir.glob("*.rejected"))
+    with psycopg.connect(f"{cluster.tickets_db.url}/tickets") as conn:
+        stored = conn.execute("SELECT conversation_id, priority FROM tickets").fetchall()
+    per_conversation = {sender: [p for c, p in stored if c == sender]
+                        for sender in (before, *queued)}
+    assert all(priorities == ["P1"] for priorities in per_conversation.values()), \
+        per_conversation
