@@ -22,7 +22,7 @@ run: setup
 	@$(PY) -m launcher
 
 cluster: setup
-	@bash scripts/test_services.sh
+	@bash scripts/test_services.sh --cluster
 	@$(PY) -m launcher --cluster
 
 train: setup

@@ -89,6 +89,33 @@ def check_services(settings: Settings) -> None:
         raise ClusterError("the cluster needs: " + "; ".join(missing))
 
 
+def _in_use(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        # As the servers bind (SO_REUSEADDR): a port left in TIME_WAIT is free for them.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports(settings: Settings, layout: Layout) -> None:
+    """The balancer's and the replicas' ports are free, or ClusterError naming the taken ones
+    (the replicas take the ports after ASSISTANT_API_PORT and ASSISTANT_RASA_PORT)."""
+    wanted = [("the API balancer (ASSISTANT_API_PORT)", settings.api_host, settings.api_port),
+              ("the Rasa balancer (ASSISTANT_RASA_PORT)", settings.rasa_host,
+               settings.rasa_port)]
+    wanted += [(f"API replica {i}", "127.0.0.1", port)
+               for i, port in enumerate(layout.api_ports, 1)]
+    wanted += [(f"Rasa replica {i}", "127.0.0.1", port)
+               for i, port in enumerate(layout.rasa_ports, 1)]
+    taken = [f"{port} ({what})" for what, host, port in wanted if _in_use(host, port)]
+    if taken:
+        raise ClusterError("ports in use: " + ", ".join(taken) + "; set ASSISTANT_API_PORT "
+                           "and ASSISTANT_RASA_PORT (the replicas take the next two of each)")
+
+
 def ensure_databases(settings: Settings) -> None:
     """The ticket and tracker databases exist on their PostgreSQL servers (created if not)."""
     import psycopg  # the main environment's PostgreSQL driver
@@ -175,6 +202,7 @@ def start_cluster(settings: Settings, layout: Layout | None = None,
     settings = cluster_settings(settings)
     layout = layout or Layout.beside(settings)
     check_services(settings)
+    check_ports(settings, layout)
     ensure_databases(settings)
     model = prepare(settings, out)
     supervisor = Supervisor(out or sys.stdout)

@@ -6,8 +6,10 @@
 #   - the local PostgreSQL cluster (the store tests run on SQLite and on PostgreSQL).
 # Redis and RabbitMQ are the machine's own services (started before a session on this kind).
 # Safe to run repeatedly; does nothing when all are present. Tests skip loudly without them
-# (with CI=true they fail).
+# (with CI=true they fail). `--cluster` (make cluster): the cluster's needs only, no chromium.
 set -euo pipefail
+for_cluster_only=false
+[ "${1:-}" = "--cluster" ] && for_cluster_only=true
 
 install_package() {  # install_package <command> <debian package> <what needs it>
     if command -v "$1" >/dev/null 2>&1; then
@@ -24,9 +26,9 @@ install_package() {  # install_package <command> <debian package> <what needs it
     fi
 }
 
-install_package haproxy haproxy "the cluster tests"
+install_package haproxy haproxy "the cluster (make cluster, its tests)"
 
-if ! command -v chromium >/dev/null 2>&1; then
+if ! $for_cluster_only && ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
         echo "[services] installing chromium (Debian package)"
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
