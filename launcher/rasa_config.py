@@ -36,13 +36,17 @@ def tracker_store_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
+LOCK_STORE = "bot.lock_store.AtomicRedisLockStore"
+
+
 def lock_store_config(settings: Settings) -> dict[str, Any] | None:
-    """A Redis lock store, needed when several Rasa replicas serve one deployment."""
+    """A Redis lock store, needed when several Rasa replicas serve one deployment: Rasa's own,
+    with its changes of a lock made atomic (bot/lock_store.py says why)."""
     if not settings.lock_store_url:
         return None
     url = make_url(settings.lock_store_url)
     config: dict[str, Any] = {
-        "type": "redis", "url": url.host or "localhost", "port": url.port or 6379,
+        "type": LOCK_STORE, "url": url.host or "localhost", "port": url.port or 6379,
     }
     if url.database:
         config["db"] = int(url.database)

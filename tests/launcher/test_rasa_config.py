@@ -32,8 +32,8 @@ def test_postgres_tracker_store_and_redis_lock_store():
     assert config["tracker_store"] == {"type": "SQL", "dialect": "postgresql",
                                        "url": "db.internal", "db": "trackers", "port": 5433,
                                        "username": "rasa", "password": "pw"}
-    assert config["lock_store"] == {"type": "redis", "url": "cache", "port": 6380, "db": 2,
-                                    "password": "secret"}
+    assert config["lock_store"] == {"type": "bot.lock_store.AtomicRedisLockStore",
+                                    "url": "cache", "port": 6380, "db": 2, "password": "secret"}
 
 
 def test_rabbitmq_event_broker():
