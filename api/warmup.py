@@ -11,6 +11,14 @@ from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# Set when the warm-up has ended (loaded, or given up: the parts then load on first use); the
+# balancer sends a replica no customer before (GET /readyz).
+_warm = threading.Event()
+
+
+def is_warm() -> bool:
+    return _warm.is_set()
+
 
 def warm_up(settings: Settings) -> None:
     # Imported here, in the warm-up thread, so that importing this module (at the API's start)
@@ -32,6 +40,8 @@ def warm_up(settings: Settings) -> None:
                     "and embedding model loaded")
     except Exception as exc:  # noqa: BLE001 - no index yet, etc.: loaded on first use instead
         logger.info("warm-up incomplete (%s); parts load on first use", exc)
+    finally:
+        _warm.set()
 
 
 def start_warm_up(settings: Settings) -> threading.Thread:

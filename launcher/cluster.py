@@ -168,7 +168,7 @@ frontend api_front
 
 backend api
     balance roundrobin
-    option httpchk GET /actions
+    option httpchk GET /readyz
 {api}
 
 frontend rasa_front
@@ -210,7 +210,8 @@ def start_cluster(settings: Settings, layout: Layout | None = None,
         supervisor.start(haproxy_service(settings, layout, settings.data_dir / "run"),
                          timeout=30)
         supervisor.start_together(
-            [api_service(settings.model_copy(update={"api_port": port}), f"api{i}")
+            [api_service(settings.model_copy(update={"api_port": port}), f"api{i}",
+                         ready_path="/readyz")  # as the balancer checks it
              for i, port in enumerate(layout.api_ports, 1)], timeout=240)
         # One after the other: the first creates the tracker store's tables.
         for i, port in enumerate(layout.rasa_ports, 1):

@@ -42,7 +42,9 @@ def _probe(url: str, params: dict[str, str] | None = None,
     return bool(check(response)) if check else True
 
 
-def api_service(settings: Settings, name: str = "api") -> Service:
+def api_service(settings: Settings, name: str = "api", *, ready_path: str = "/actions") -> Service:
+    """The API under uvicorn; ready when `ready_path` answers 200 (the cluster waits for
+    /readyz, the warm-up, which `make run` lets run beside Rasa's start)."""
     env = {**rasa_env(), **settings_env(settings)}
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     return Service(
@@ -50,7 +52,7 @@ def api_service(settings: Settings, name: str = "api") -> Service:
         command=[str(MAIN_PYTHON), "-m", "uvicorn", "--factory", "api.main:create_app",
                  "--host", settings.api_host, "--port", str(settings.api_port),
                  "--log-level", settings.log_level.lower(), "--no-server-header"],
-        ready=lambda: _probe(f"http://{settings.api_host}:{settings.api_port}/actions"),
+        ready=lambda: _probe(f"http://{settings.api_host}:{settings.api_port}{ready_path}"),
         env=env,
         cwd=PROJECT_ROOT,
     )

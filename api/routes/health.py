@@ -1,4 +1,5 @@
-"""GET /healthz: every dependency's honest status; 503 when a required one is down."""
+"""GET /healthz: every dependency's honest status; 503 when a required one is down. GET /readyz:
+whether this replica has loaded its slow parts and should get customers (the balancer's check)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,20 @@ from sqlalchemy.engine import Engine
 
 from api.deps import get_action_executor, get_engine, get_settings
 from api.health_checks import OK, check_database, check_index, check_rasa
+from api.warmup import is_warm
 from core.settings import Settings
 
 router = APIRouter(tags=["health"])
+
+
+@router.get("/readyz", summary="200 once the slow parts are loaded (the balancer checks it)")
+async def readyz(response: Response) -> dict[str, bool]:
+    # A replica started again under load would otherwise spend its first customers' turns
+    # loading the expert system, the triage and the index (seconds each on 2 cores).
+    ready = is_warm()
+    if not ready:
+        response.status_code = 503
+    return {"ready": ready}
 
 
 @router.get("/healthz", summary="Status of the database, the Rasa server, the index and actions")

@@ -57,3 +57,15 @@ def test_unreachable_database_is_503(settings, tmp_path):
     response = client_with(broken).get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"]["status"] == "down"
+
+
+def test_ready_only_once_the_slow_parts_are_loaded(settings, monkeypatch):
+    from api import warmup
+
+    monkeypatch.setattr(warmup, "_warm", __import__("threading").Event())
+    client = client_with(settings)  # no lifespan: the warm-up has not run
+    cold = client.get("/readyz")
+    assert (cold.status_code, cold.json()) == (503, {"ready": False})
+    warmup.warm_up(settings)  # no index here: gives up on it, the rest loads on first use
+    warm = client.get("/readyz")
+    assert (warm.status_code, warm.json()) == (200, {"ready": True})
