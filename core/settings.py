@@ -86,6 +86,10 @@ class Settings(BaseSettings):
 
     # start-up
     startup_timeout_s: float = Field(600.0, gt=0)
+    # A custom action still working after this long answers "still working on it" and lets
+    # the work finish; its answer comes late, once (db/late_turns.py). Well under the chat
+    # proxy's 60 s and Rasa's 300 s wait for an action.
+    action_deadline_s: float = Field(20.0, gt=0, le=50)
 
     # --- tickets ------------------------------------------------------------------------
     # Larger request bodies on /api/v1/tickets and /api/v1/conversations get HTTP 413.

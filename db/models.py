@@ -4,6 +4,7 @@ Add one import line per module that declares tables on `db.base.Base`."""
 from __future__ import annotations
 
 import db.diagnostics  # noqa: F401  (diagnostic_sessions)
+import db.late_turns  # noqa: F401  (late_turns)
 import db.tickets  # noqa: F401  (tickets, comments, outbox, API keys)
 from db.base import Base
 

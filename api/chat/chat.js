@@ -457,6 +457,10 @@ async function poll() {
           renderEngineerReply(reply);
           setCursor(reply.id);
         }
+        // The assistant's answers that came after its "still working on it" (each once).
+        for (const answer of data.late || []) {
+          if (Array.isArray(answer.messages)) renderBotMessages(answer.messages);
+        }
         handoff = { human_active: !!data.human_active, ticket_number: data.ticket_number };
         renderHandoff();
       }

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +33,7 @@ from api.ratelimit import RateLimiter
 from api.routes.console import SECURITY_HEADERS
 from api.tickets.http import TicketRoute
 from core.settings import Settings
+from db import late_turns
 from tickets import conversations, spool, store
 from tickets.callback import SUBJECT as CALLBACK_SUBJECT
 from tickets.callback import CallbackError, CallbackRequest
@@ -92,10 +93,17 @@ class ChatReply(BaseModel):
     created_at: datetime
 
 
+class LateAnswer(BaseModel):
+    id: int
+    messages: list[dict[str, Any]]  # as the REST channel's answer to a message
+
+
 class ChatReplies(BaseModel):
     replies: list[ChatReply]
     human_active: bool
     ticket_number: int | None
+    # The assistant's answers that came after its "still working on it" (each shown once).
+    late: list[LateAnswer] = []
 
 
 async def get_rasa_client() -> AsyncIterator[httpx.AsyncClient]:
@@ -172,17 +180,19 @@ def _json_or_none(response: httpx.Response) -> Any:
 @api_router.get(
     "/conversations/{conversation_id}/replies",
     response_model=ChatReplies,
-    summary="Engineers' replies in the conversation after a cursor (the last reply id seen)",
+    summary="Engineers' replies after a cursor (the last reply id seen), and late answers",
 )
 async def engineer_replies(conversation_id: str, engine: EngineDep, response: Response,
                            after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> ChatReplies:
     # Public on purpose: the random conversation id is the capability (see the module's note).
     _check_conversation_id(conversation_id)
-    replies, state = await asyncio.gather(
+    replies, state, late = await asyncio.gather(
         asyncio.to_thread(conversations.pending_replies, engine,
                           conversation_id=conversation_id, after=after),
         asyncio.to_thread(conversations.handoff_state, engine,
                           conversation_id=conversation_id),
+        asyncio.to_thread(late_turns.claim_unshown, engine,
+                          conversation_id=conversation_id, now=datetime.now(UTC)),
     )
     response.headers.update(NO_STORE)
     return ChatReplies(
@@ -190,6 +200,7 @@ async def engineer_replies(conversation_id: str, engine: EngineDep, response: Re
                  for c in replies],
         human_active=state.human_active,
         ticket_number=state.number,
+        late=[LateAnswer(id=turn.id, messages=turn.messages) for turn in late],
     )
 
 

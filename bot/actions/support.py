@@ -1,9 +1,11 @@
 """The bot's custom actions: each one hands the turn to the dialogue controller and turns its
 outcome into Rasa messages and slot events.
 
-Before anything else, every action asks whether a human engineer owns the conversation: if so
-the assistant stays silent and the customer's message goes to the ticket. Engineers' replies
-not yet shown in the chat are delivered first, on every turn."""
+Every action first catches up with the late answers of earlier turns: an action still working
+after its deadline answered "still working on it", and its answer comes late, once
+(bot/actions/late.py). Then it asks whether a human engineer owns the conversation: if so the
+assistant stays silent and the customer's message goes to the ticket. Engineers' replies not
+yet shown in the chat are delivered first, on every turn."""
 
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.actions import late, wiring
 from bot.actions.wiring import controller
 from bot.dialogue.controller import Outcome, Turn
 from bot.dialogue.messages import say
+from db import late_turns
 from tickets import conversations
 from tickets.errors import TicketNotFoundError
 from tickets.spool import ASSISTANT
@@ -77,8 +81,39 @@ class SupportAction(Action, abc.ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         turn = turn_from(tracker)
+        engine = controller().s.engine
         events: list[dict[str, Any]] = []
-        cursor = int(tracker.get_slot("reply_cursor") or 0)
+        shown: set[int] = set()
+        repeated = None
+        try:
+            events, shown = await asyncio.to_thread(
+                late.catch_up, engine, turn, int(tracker.get_slot("late_cursor") or 0),
+                dispatcher)
+            repeated = await asyncio.to_thread(late.repeat, engine, turn)
+        except SQLAlchemyError:
+            logger.exception("late answers unavailable; the turn goes on")
+        if repeated is not None:
+            # The same words again while their first answer is late (or just came): that
+            # answer, not a second run (a second ticket, a second diagnosis step).
+            if repeated.state == late_turns.RUNNING:
+                late.still_working(turn, repeated.id, again=True, dispatcher=dispatcher)
+            elif repeated.id not in shown:
+                dispatcher.messages.extend(repeated.messages)
+            return events
+        own = CollectingDispatcher()
+        answered = await late.answer_within(
+            self._answer(turn, int(tracker.get_slot("reply_cursor") or 0), own),
+            deadline_s=wiring.action_deadline_s(), engine=engine, turn=turn,
+            action=self.action_name, own=own)
+        if isinstance(answered, late.Late):
+            late.still_working(turn, answered.late_id, again=False, dispatcher=dispatcher)
+            return events
+        dispatcher.messages.extend(own.messages)
+        return events + answered
+
+    async def _answer(self, turn: Turn, cursor: int,
+                      dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
         try:
             human_active, replies = await asyncio.to_thread(_handoff, turn, cursor)
         except SQLAlchemyError:

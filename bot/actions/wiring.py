@@ -30,6 +30,10 @@ def dependencies_for(settings: Settings) -> Dependencies:
                         searcher=partial(searcher_for, settings))
 
 
+def action_deadline_s() -> float:
+    return _deadline[-1] if _deadline else get_settings().action_deadline_s
+
+
 def controller() -> Controller:
     return _override[-1] if _override else _default_controller()
 
@@ -39,13 +43,17 @@ def _default_controller() -> Controller:
     return Controller(dependencies_for(get_settings()))
 
 
-def configure(deps: Dependencies | None) -> None:
+def configure(deps: Dependencies | None, *, deadline_s: float | None = None) -> None:
     """Run the actions on other dependencies (tests), or back on the settings' (None)."""
     _default_controller.cache_clear()
     if deps is not None:
         _override.append(Controller(deps))
     else:
         _override.clear()
+    _deadline.clear()
+    if deadline_s is not None:
+        _deadline.append(deadline_s)
 
 
 _override: list[Controller] = []
+_deadline: list[float] = []

@@ -18,6 +18,7 @@ from api.main import create_app
 from api.ratelimit import RateLimiter
 from api.routes import chat as chat_routes
 from core.settings import Settings
+from db import late_turns
 from db.migrate import upgrade
 from tests.conftest import free_port
 from tickets import conversations, spool, store
@@ -239,7 +240,7 @@ def test_engineer_replies_reach_the_chat_after_the_cursor(down, ticket):
     before = replies(down)
     assert before.status_code == 200
     assert before.json() == {"replies": [], "human_active": False,
-                             "ticket_number": created.number}
+                             "ticket_number": created.number, "late": []}
 
     conversations.add_comment(engine, ticket_id=created.id, viewer=ENGINEER, visibility="internal",
                               body="customer seems to run it dry", now=NOW)
@@ -267,7 +268,22 @@ def test_replies_of_another_conversation_are_not_shown(down, ticket):
     conversations.add_comment(engine, ticket_id=created.id, viewer=ENGINEER,
                               visibility="customer", body="for the other chat", now=NOW)
     assert replies(down, conversation_id="f" * 32).json() == {
-        "replies": [], "human_active": False, "ticket_number": None}
+        "replies": [], "human_active": False, "ticket_number": None, "late": []}
+
+
+def test_a_late_answer_is_shown_once_by_the_poll(down, db_url):
+    engine = create_store_engine(db_url)
+    late = late_turns.start(engine, conversation_id=CONVERSATION, message_id="m-1",
+                            action="action_urgent_safety", now=NOW)
+    other = late_turns.start(engine, conversation_id="f" * 32, message_id="m-1",
+                             action="action_greet", now=NOW)
+    assert replies(down).json()["late"] == []  # still running: nothing to show
+    answer = [{"text": "Ticket #7 is open."}, {"custom": {"kind": "ticket", "ticket_number": 7}}]
+    late_turns.finish(engine, late, messages=answer, slots={"tickets": [7]}, now=NOW)
+    late_turns.finish(engine, other, messages=[{"text": "Hello"}], slots={}, now=NOW)
+    assert replies(down).json()["late"] == [{"id": late, "messages": answer}]
+    assert replies(down).json()["late"] == []  # shown once
+    engine.dispose()
 
 
 def test_replies_validate_the_conversation_id_and_cursor(down):

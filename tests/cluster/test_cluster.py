@@ -10,7 +10,9 @@ Turns alternating between replicas keep the conversation; two messages of one co
 at once to both replicas are handled one after the other; a Rasa replica or an API replica
 killed with SIGKILL between two turns leaves the conversation to the other one, with no event
 lost, and the supervisor starts it again; the ticket database restarted while conversations go
-on: escalations in between are spooled and filed after, none lost or filed twice."""
+on: escalations in between are spooled and filed after, none lost or filed twice; an action
+slower than its deadline (the tickets table locked) answers "still working on it", then its
+answer comes late and once, and the same message sent again is not run twice."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from tests.conftest import RASA_BIN, free_port, response_text, unavailable
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
 PG = "127.0.0.1:5432"
 BALANCER_NOTICES_S = 3.0  # launcher/cluster.py CHECK: inter 1s, fall 2
+ACTION_DEADLINE_S = 10.0  # shorter than the default 20 s, so the slow-action test is short
 
 
 @dataclass
@@ -138,6 +141,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             lock_store_url="redis://127.0.0.1:6379/3",
             event_broker_url="amqp://guest:guest@127.0.0.1:5672/",
             event_broker_queue=f"cluster_events_{run}",
+            action_deadline_s=ACTION_DEADLINE_S,
         )
         check_services(settings)
     except (PostgresServerError, ClusterError) as exc:
@@ -180,7 +184,9 @@ def turns(events: list[dict]) -> list[list[str]]:
     open_turn = False
     for event in events:
         if event["event"] == "user":
-            assert not open_turn, f"a message arrived inside another turn: {out[-1]}"
+            assert not open_turn, f"a message arrived inside another turn: {out[-1]} in " + \
+                str([(e["event"], e.get("text") or e.get("name"), e.get("timestamp"))
+                     for e in events])
             out.append([event["text"]])
             open_turn = True
         elif event["event"] == "action" and open_turn:
@@ -256,7 +262,8 @@ def test_an_api_replica_killed_leaves_the_actions_to_the_other(cluster):
     actions = [e["name"] for e in cluster.events(sender) if e["event"] == "action"]
     assert actions.count("action_handle_fallback") == 2
     port = cluster.layout.api_ports[0]
-    cluster.wait_running_again("api1", old, f"http://127.0.0.1:{port}/actions")
+    # Back in the balancer's rotation once warm (GET /readyz, its health check).
+    cluster.wait_running_again("api1", old, f"http://127.0.0.1:{port}/readyz")
 
 
 def _queued(queue: str) -> int:
@@ -378,3 +385,51 @@ def test_the_ticket_database_restarted_under_load_loses_and_doubles_no_ticket(cl
                         for sender in (before, *queued)}
     assert all(priorities == ["P1"] for priorities in per_conversation.values()), \
         per_conversation
+
+
+def _texts(messages: list[dict]) -> list[str]:
+    return [m["text"] for m in messages if m.get("text")]
+
+
+def _kinds(messages: list[dict]) -> list[str]:
+    return [m["custom"]["kind"] for m in messages if isinstance(m.get("custom"), dict)]
+
+
+def test_an_action_slower_than_its_deadline_answers_late_and_once(cluster):
+    import psycopg
+
+    sender = conversation()
+    with psycopg.connect(f"{cluster.tickets_db.url}/tickets") as holder:
+        # Another transaction holds the tickets table (a long migration, a stuck report):
+        # the urgent report's action waits for it past its deadline.
+        holder.execute("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        first = cluster.messages(cluster.rasa, sender, URGENT["fr"])
+        waited = time.monotonic() - started
+        assert _texts(first) == [say("still_working", "fr")], first
+        assert ACTION_DEADLINE_S <= waited < ACTION_DEADLINE_S + 15, waited
+        # Pressed Enter again: the first is still working, so it is not run a second time.
+        again = cluster.messages(cluster.rasa, sender, URGENT["fr"] + " ")
+        assert _texts(again) == [say("still_working_on_it", "fr")], again
+        holder.rollback()
+    late: list[dict] = []
+
+    def answered() -> bool:
+        body = httpx.get(f"{cluster.api}/chat/api/conversations/{sender}/replies",
+                         timeout=30).json()
+        late.extend(body["late"])
+        return bool(late)
+
+    _wait_for("the late answer reaches the chat's poll", answered, 30)
+    assert len(late) == 1 and _kinds(late[0]["messages"])[:2] == ["safety", "ticket"], late
+    ticket = custom(late[0]["messages"], "ticket")
+    assert ticket["priority"] == "P1" and ticket.get("ticket_number"), ticket
+    # Shown once; the next turn applies what the late turn changed and shows nothing again.
+    after = cluster.messages(cluster.rasa, sender, "Merci beaucoup")
+    assert "safety" not in _kinds(after) and "ticket" not in _kinds(after), after
+    tracker = httpx.get(f"{cluster.rasa}/conversations/{sender}/tracker", timeout=30).json()
+    assert tracker["slots"]["late_cursor"] == late[0]["id"]
+    with psycopg.connect(f"{cluster.tickets_db.url}/tickets") as conn:
+        stored = conn.execute("SELECT number FROM tickets WHERE conversation_id = %s",
+                              (sender,)).fetchall()
+    assert [row[0] for row in stored] == [ticket["ticket_number"]]
