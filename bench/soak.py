@@ -323,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--level-seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--label", default="",
+                        help="a suffix for the report's name (e.g. repeated runs)")
     args = parser.parse_args(argv)
     data = yaml.safe_load(DATA.read_text("utf-8"))
     all_scenarios = scenarios(data, random.Random(args.seed))
@@ -331,10 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         warm_up(system.rasa)
         if args.saturation:
             lines = saturation(system, all_scenarios, args)
-            report = OUT / f"saturation_{system.mode}.md"
+            report = OUT / f"saturation_{system.mode}{args.label}.md"
         else:
             lines = soak(system, all_scenarios, args)
-            report = OUT / f"soak_{system.mode}.md"
+            report = OUT / f"soak_{system.mode}{args.label}.md"
     report.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     print(f"written to {report}")
