@@ -430,6 +430,7 @@ def _task_clauses(chunk: Chunk, analysis: Any, idf: dict[str, float],
     if len(parts) < 3 or parts[-2] != TASK_SECTION:
         return []
     clauses = []
+    actions = action_terms(analysis.language)
     for paragraph in chunk.text.split("\n\n"):
         paragraph = paragraph.strip()
         if not paragraph or paragraph.startswith(("**", "|")):  # labelled fields, tables
@@ -438,7 +439,7 @@ def _task_clauses(chunk: Chunk, analysis: Any, idf: dict[str, float],
             weights: dict[str, float] = {}
             for word in analysis.analyze(clause, splitter):
                 if not any(ch.isdigit() for ch in word):
-                    key = _work_terms([word], analysis.language).pop()
+                    key = actions.get(word, word)
                     weights[key] = max(weights.get(key, 0.0), idf.get(word, 1.0))
             if len(weights) >= TASK_MIN_WORDS:
                 clauses.append((weights, sum(weights.values())))
