@@ -10,15 +10,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import threading
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
-from api.deps import engine_for
+from api.deps import diagnoser_for, engine_for
 from api.warmup import start_warm_up
 from core.settings import Settings, get_settings
+from db import telemetry
+from monitoring.consumer import Consumer
+from monitoring.monitor import Monitor
 from tickets import spool
 from tickets.catalog import default_catalog
 from tickets.outbox import DeliveryPolicy, deliver_due, scan_breaches
@@ -30,6 +37,40 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class Monitoring:
+    """The telemetry consumer (monitoring/) beside the API, when a broker is configured. It is
+    built in the background (the knowledge pack loads in seconds) and connects, and reconnects,
+    by itself: the API starts whether or not the broker is there, and /healthz says which."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.consumer: Consumer | None = None
+        self._thread = threading.Thread(target=self._start, name="monitoring", daemon=True)
+
+    def start(self) -> Monitoring:
+        self._thread.start()
+        return self
+
+    def _start(self) -> None:
+        settings = self.settings
+        monitor = Monitor(engine_for(settings), diagnoser_for(settings).kb, default_catalog())
+        consumer = Consumer(monitor, settings.mqtt_url,
+                            client_id=f"helios-api-{socket.gethostname()}-{settings.api_port}")
+        consumer.start()
+        self.consumer = consumer
+
+    def status(self) -> dict[str, Any]:
+        if self.consumer is None:
+            return {"status": "down", "broker": self.settings.mqtt_url,
+                    "detail": "starting"}
+        return self.consumer.status()
+
+    def stop(self) -> None:
+        self._thread.join(timeout=30)
+        if self.consumer is not None:
+            self.consumer.stop()
+
+
 def run_once(settings: Settings, client: httpx.Client) -> tuple[int, int]:
     """One pass: file escalations spooled while the store was down, enqueue new SLA
     breaches, then deliver what is due; (delivered, failed)."""
@@ -39,12 +80,28 @@ def run_once(settings: Settings, client: httpx.Client) -> tuple[int, int]:
     if filed:
         logger.info("filed %d escalations from the spool", filed)
     scan_breaches(engine, now=_now())
+    _forget_old_telemetry(engine, settings)
     if not settings.tickets_webhook_url:
         return 0, 0
     policy = DeliveryPolicy(base_delay_s=settings.tickets_webhook_base_delay_s,
                             max_delay_s=settings.tickets_webhook_max_delay_s)
     return deliver_due(engine, client=client, url=settings.tickets_webhook_url,
                        secret=settings.tickets_webhook_secret, now=_now, policy=policy)
+
+
+_last_forgotten: list[datetime] = []
+
+
+def _forget_old_telemetry(engine: Engine, settings: Settings) -> None:
+    """Retention of telemetry: once an hour, what is older than the retention period goes."""
+    now = _now()
+    if _last_forgotten and now - _last_forgotten[0] < timedelta(hours=1):
+        return
+    gone = telemetry.forget_before(engine, now - timedelta(days=settings.telemetry_retention_days))
+    _last_forgotten[:] = [now]
+    if gone:
+        logger.info("forgot %d telemetry messages older than %g days", gone,
+                    settings.telemetry_retention_days)
 
 
 async def worker(settings: Settings, stop: asyncio.Event) -> None:
@@ -78,9 +135,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     task = None
     if settings.tickets_worker_interval_s > 0:
         task = asyncio.create_task(worker(settings, stop), name="ticket-notifications")
+    monitoring = Monitoring(settings).start() if settings.mqtt_url else None
+    app.state.monitoring = monitoring
     try:
         yield
     finally:
         stop.set()
+        if monitoring is not None:
+            await asyncio.to_thread(monitoring.stop)
         if task is not None:
             await task

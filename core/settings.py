@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     tickets_webhook_max_delay_s: float = Field(600.0, gt=0)
     # --------------------------------------------------------------------------------------
 
+    # --- monitoring -----------------------------------------------------------------------
+    # The MQTT broker the installed units publish telemetry to (helios/telemetry/<serial>);
+    # "" switches the consumer off. Without a broker the assistant runs and /healthz says so.
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    telemetry_retention_days: float = Field(90.0, gt=0)
+    # --------------------------------------------------------------------------------------
+
     # --- diagnosis ------------------------------------------------------------------------
     # The knowledge pack (expert system, ticket catalogue, service data; a broken file stops the
     # start).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import db.diagnostics  # noqa: F401  (diagnostic_sessions)
 import db.late_turns  # noqa: F401  (late_turns)
+import db.telemetry  # noqa: F401  (telemetry, alerts)
 import db.tickets  # noqa: F401  (tickets, comments, outbox, API keys)
 from db.base import Base
 

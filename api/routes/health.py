@@ -7,7 +7,7 @@ import asyncio
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.engine import Engine
 
@@ -31,6 +31,7 @@ async def readyz(response: Response) -> dict[str, bool]:
 
 @router.get("/healthz", summary="Status of the database, the Rasa server, the index and actions")
 async def healthz(
+    request: Request,
     response: Response,
     settings: Annotated[Settings, Depends(get_settings)],
     engine: Annotated[Engine, Depends(get_engine)],
@@ -48,6 +49,9 @@ async def healthz(
         "index": {**index, "required": settings.index_required},
         "actions": {**actions, "required": True},
     }
+    monitoring = getattr(request.app.state, "monitoring", None)
+    if monitoring is not None:  # telemetry over MQTT (monitoring/); optional
+        checks["monitoring"] = {**monitoring.status(), "required": False}
     required_down = [n for n, c in checks.items() if c["required"] and c["status"] != OK]
     optional_down = [n for n, c in checks.items() if not c["required"] and c["status"] != OK]
     if required_down:

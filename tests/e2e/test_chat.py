@@ -97,6 +97,9 @@ def test_healthz_reports_every_dependency(system):
     assert checks["rasa"]["version"] == "3.6.21"
     assert checks["rasa"]["model"].endswith(".tar.gz")
     assert checks["actions"]["count"] >= 1
+    # Telemetry over MQTT from the machine's broker (optional: without one it says "down").
+    assert checks["monitoring"]["status"] == "ok", checks["monitoring"]
+    assert checks["monitoring"]["broker"] == "mqtt://127.0.0.1:1883"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,102 @@
+"""The telemetry consumer: an MQTT subscriber (paho-mqtt) that hands each message to the Monitor.
+
+It subscribes to `helios/telemetry/+` at QoS 1 through a shared subscription
+(`$share/helios-monitoring/...`): with several API replicas each message reaches one of them.
+paho reconnects by itself (1 s to 30 s backoff) when the broker goes away; until it is back,
+`status()` says so, and /healthz reports it (the assistant runs without a broker). A message
+the Monitor cannot handle (the database down) is counted and logged; a bad message is refused
+there."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from monitoring.monitor import Monitor
+from monitoring.telemetry import TOPIC_PREFIX
+
+logger = logging.getLogger(__name__)
+
+SHARE_GROUP = "helios-monitoring"
+
+
+def subscription(group: str = SHARE_GROUP) -> str:
+    return f"$share/{group}/{TOPIC_PREFIX}+"
+
+
+class Consumer:
+    def __init__(self, monitor: Monitor, url: str, client_id: str,
+                 share_group: str = SHARE_GROUP) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+            raise ValueError(f"ASSISTANT_MQTT_URL must be mqtt://host[:port], not {url!r}")
+        self.monitor, self.url, self.subscription = monitor, url, subscription(share_group)
+        self.host, self.port = parsed.hostname, parsed.port or 1883
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  clean_session=True)
+        if parsed.username:
+            self.client.username_pw_set(parsed.username, parsed.password)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.on_connect = self._connected
+        self.client.on_disconnect = self._disconnected
+        self.client.on_message = self._message
+        self.client.on_subscribe = self._subscribed
+        self.subscribed = threading.Event()
+        self.last_error = ""
+
+    def start(self) -> None:
+        self.client.connect_async(self.host, self.port, keepalive=30)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def status(self) -> dict[str, Any]:
+        counts = dict(self.monitor.counts)
+        up = self.client.is_connected() and self.subscribed.is_set()
+        result: dict[str, Any] = {"status": "ok" if up else "down", "broker": self.url,
+                                  "accepted": counts.pop("accepted", 0),
+                                  "refused": {k.removeprefix("refused:"): v
+                                              for k, v in counts.items()
+                                              if k.startswith("refused:")},
+                                  "failed": counts.get("failed", 0)}
+        if not up:
+            result["detail"] = self.last_error or "not connected to the broker yet"
+        return result
+
+    # paho's callbacks (its network thread) ------------------------------------------------
+    def _connected(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
+                   _properties: Any) -> None:
+        if reason.is_failure:
+            self.last_error = f"the broker refused the connection: {reason}"
+            logger.warning("MQTT %s: %s", self.url, self.last_error)
+            return
+        client.subscribe(self.subscription, qos=1)
+
+    def _subscribed(self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any,
+                    _properties: Any) -> None:
+        if any(reason.is_failure for reason in reasons):
+            self.last_error = f"the broker refused the subscription: {reasons}"
+            logger.warning("MQTT %s: %s", self.url, self.last_error)
+            return
+        self.subscribed.set()
+        logger.info("monitoring: subscribed to %s on %s", self.subscription, self.url)
+
+    def _disconnected(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
+                      _properties: Any) -> None:
+        self.subscribed.clear()
+        self.last_error = f"disconnected from the broker: {reason}"
+        logger.warning("MQTT %s: %s; reconnecting", self.url, self.last_error)
+
+    def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            self.monitor.handle(message.topic, bytes(message.payload))
+        except Exception:  # noqa: BLE001 - the consumer must outlive any one message
+            self.monitor.counts["failed"] += 1
+            logger.exception("telemetry on %s could not be handled", message.topic)

@@ -1,0 +1,109 @@
+"""The telemetry consumer through the machine's Mosquitto broker: a critical reading published
+at QoS 1 becomes a P1 ticket within seconds; bad messages are counted and open nothing; without
+a broker the consumer says it is down and keeps trying (monitoring/consumer.py)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import select
+
+from core.knowledge.loader import load_knowledge
+from core.settings import PROJECT_ROOT
+from db.tickets import Ticket
+from launcher.ports import free_port
+from monitoring.consumer import Consumer
+from monitoring.monitor import Monitor
+from tests.conftest import unavailable
+from tickets.catalog import default_catalog
+
+BROKER = ("127.0.0.1", 1883)
+PUMP = "P100-2021-00542"
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(PROJECT_ROOT / "knowledge")
+
+
+@pytest.fixture()
+def broker() -> str:
+    try:
+        socket.create_connection(BROKER, timeout=3).close()
+    except OSError:
+        unavailable("no MQTT broker on 127.0.0.1:1883 (Mosquitto: mosquitto -d)")
+    return f"mqtt://{BROKER[0]}:{BROKER[1]}"
+
+
+def wait(what: str, condition, timeout: float = 10.0) -> float:  # noqa: ANN001
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"{what} within {timeout:.0f} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def publisher() -> mqtt.Client:
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-pub-{uuid.uuid4().hex}")
+    client.connect(*BROKER)
+    client.loop_start()
+    return client
+
+
+def tickets(engine) -> list[Ticket]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(Ticket)))
+
+
+def test_a_critical_reading_over_mqtt_becomes_a_p1_ticket(broker, engine, kb):
+    monitor = Monitor(engine, kb, default_catalog())
+    run = uuid.uuid4().hex[:8]
+    consumer = Consumer(monitor, broker, client_id=f"test-monitoring-{run}",
+                        share_group=f"test-{run}")
+    consumer.start()
+    pub = publisher()
+    try:
+        wait("the consumer subscribes", consumer.subscribed.is_set)
+        topic = f"helios/telemetry/{PUMP}"
+        for bad in (b"{broken", json.dumps({"ts": "2026-12-05T09:00:00Z",
+                                            "readings": {"bearing_temp_c": "hot"}}).encode()):
+            pub.publish(topic, bad, qos=1).wait_for_publish(5)
+        pub.publish("helios/telemetry/NOPE-0000-1", b"{}", qos=1).wait_for_publish(5)
+        critical = json.dumps({"ts": "2026-12-05T09:00:05Z",
+                               "readings": {"bearing_temp_c": 112.0}}).encode()
+        pub.publish(topic, critical, qos=1).wait_for_publish(5)
+        took = wait("a P1 ticket", lambda: len(tickets(engine)) == 1)
+        assert took < 5.0  # the issue's target: a ticket within 5 s of the message
+        [ticket] = tickets(engine)
+        assert (ticket.priority, ticket.serial, ticket.channel) == ("P1", PUMP, "monitoring")
+        status = consumer.status()
+        assert status["status"] == "ok" and status["accepted"] == 1
+        assert status["refused"] == {"malformed_json": 1, "wrong_type": 1, "unknown_serial": 1}
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        consumer.stop()
+
+
+def test_without_a_broker_the_consumer_says_it_is_down(engine, kb):
+    consumer = Consumer(Monitor(engine, kb, default_catalog()), f"mqtt://127.0.0.1:{free_port()}",
+                        client_id=f"test-monitoring-{uuid.uuid4().hex[:8]}")
+    consumer.start()
+    try:
+        time.sleep(1.5)
+        status = consumer.status()
+        assert status["status"] == "down" and "detail" in status
+    finally:
+        consumer.stop()
+
+
+def test_a_bad_broker_address_is_refused():
+    with pytest.raises(ValueError, match="mqtt://host"):
+        Consumer(None, "http://example.org", client_id="x")  # type: ignore[arg-type]
