@@ -39,7 +39,7 @@ from tqdm import tqdm
 from bench.conversation_eval import DATA, Chat, Scenario, play, scenarios
 from bench.running import Launched, launched, percentile, rss_mb
 from core.settings import Settings
-from launcher.ports import free_port
+from launcher.ports import free_port, free_port_with_next
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_P95_MS = 300.0
@@ -94,7 +94,8 @@ def running(cluster: bool) -> Iterator[System]:
         run = uuid.uuid4().hex[:8]
         databases = [f"soak_tickets_{run}", f"soak_tracker_{run}"]
         settings = Settings(
-            api_port=free_port(), rasa_port=free_port(), data_dir=state,
+            # The replicas listen on the two ports after each balancer's (Layout.beside).
+            api_port=free_port_with_next(2), rasa_port=free_port_with_next(2), data_dir=state,
             database_url=f"postgresql+psycopg://postgres@{PG}/{databases[0]}",
             tracker_store_url=f"postgresql://postgres@{PG}/{databases[1]}",
             lock_store_url="redis://127.0.0.1:6379/4",

@@ -9,7 +9,7 @@ import pytest
 
 from core.settings import Settings
 from launcher.cluster import ClusterError, Layout, check_ports
-from launcher.ports import free_port
+from launcher.ports import free_port, free_port_with_next
 
 
 def test_the_replicas_listen_on_the_ports_after_the_balancers():
@@ -27,3 +27,10 @@ def test_free_ports_pass_and_a_taken_one_is_named():
         with pytest.raises(ClusterError) as refused:
             check_ports(settings, layout)
     assert str(refused.value).startswith(f"ports in use: {layout.rasa_ports[1]} (Rasa replica 2)")
+
+
+def test_a_port_with_free_ports_after_it_is_found():
+    port = free_port_with_next(2)
+    for candidate in (port, port + 1, port + 2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", candidate))
