@@ -41,6 +41,20 @@ def open_incident(engine: Engine, *, serial: str, reason: str,
         return session.scalars(query).first()
 
 
+def conversation_ticket(engine: Engine, *, conversation_id: str, reason: str,
+                        since: datetime) -> Ticket | None:
+    """The conversation's own open ticket for this reason opened since `since` (the newest):
+    the same emergency reported again in one conversation, e.g. after the turn that opened
+    the ticket was lost with a server that died in the middle of it."""
+    query = select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                 Ticket.escalation_reason == reason,
+                                 Ticket.status.in_(workflow.OPEN_STATUSES),
+                                 Ticket.created_at >= since).order_by(
+        Ticket.number.desc()).limit(1)
+    with reading(engine) as session:
+        return session.scalars(query).first()
+
+
 def add_report(engine: Engine, *, ticket_id: str, viewer: Actor, text: str,
                transcript: list[dict[str, Any]], diagnosis: dict[str, Any] | None,
                priority: str, catalog: Catalog, now: datetime,

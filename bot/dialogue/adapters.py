@@ -19,7 +19,7 @@ from tickets import spool
 from tickets.catalog import Catalog
 from tickets.domain import Actor, NewTicket
 from tickets.errors import TicketNotFoundError, UnknownReferenceError
-from tickets.incidents import add_report, open_incident
+from tickets.incidents import add_report, conversation_ticket, open_incident
 from tickets.store import TicketFilter, create_ticket, identify_customer, list_tickets
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,14 @@ class SqlTicketDesk:
                                  any_reason=any_reason)
         except SQLAlchemyError as exc:
             raise DeskUnavailableError("open incidents unavailable") from exc
+
+    def conversation_ticket(self, *, conversation_id: str, reason: str,
+                            since: datetime) -> TicketView | None:
+        try:
+            return conversation_ticket(self.engine, conversation_id=conversation_id,
+                                       reason=reason, since=since)
+        except SQLAlchemyError as exc:
+            raise DeskUnavailableError("the conversation's tickets unavailable") from exc
 
     def add_report(self, ticket_id: str, *, text: str, transcript: list[dict[str, Any]],
                    diagnosis: dict[str, Any] | None, priority: str,

@@ -48,6 +48,10 @@ class TicketDesk(Protocol):
     def open_incident(self, *, serial: str, reason: str, any_reason: bool) -> TicketView | None:
         """The machine's open incident for this reason (or any, for a danger)."""
 
+    def conversation_ticket(self, *, conversation_id: str, reason: str,
+                            since: datetime) -> TicketView | None:
+        """The conversation's own open ticket for this reason, opened since `since`."""
+
     def add_report(self, ticket_id: str, *, text: str, transcript: list[dict[str, Any]],
                    diagnosis: dict[str, Any] | None, priority: str,
                    conversation_id: str) -> TicketView:

@@ -253,3 +253,24 @@ def test_a_misunderstood_answer_repeats_the_question_until_the_miss_limit(chat):
     assert custom_of(out, "diagnosis_question")["observation_id"] == first["observation_id"]
     out = chat.send("action_handle_fallback", "nlu_fallback", "zzzz qqqq")
     assert custom_of(out, "ticket")["reason"] == "low_confidence"
+
+
+def test_the_same_emergency_reported_again_in_the_conversation_keeps_its_ticket(deps):
+    """The turn that opened the P1 ticket may be lost (the Rasa server died in the middle of
+    it): the customer sends the report again, in the same conversation, and gets that ticket."""
+    first = Chat(Controller(deps), sender="conv-lost-turn")
+    opened = custom_of(first.send("action_urgent_safety", "urgent_safety",
+                                  "smoke coming out of the motor!"), "ticket")
+    # The tracker lost the first turn: the same conversation, no memory of it.
+    again = Chat(Controller(deps), sender="conv-lost-turn", turns=5)  # another message id
+    out = again.send("action_urgent_safety", "urgent_safety", "smoke coming out of the motor!!")
+    assert kinds(out)[:2] == ["safety", "ticket"]
+    assert custom_of(out, "ticket")["ticket_number"] == opened["ticket_number"]
+    # Another conversation's emergency is its own.
+    other = Chat(Controller(deps), sender="conv-other-room")
+    other_ticket = custom_of(other.send("action_urgent_safety", "urgent_safety",
+                                        "smoke coming out of the motor!"), "ticket")
+    assert other_ticket["ticket_number"] != opened["ticket_number"]
+    with reading(deps.engine) as session:
+        numbers = session.scalars(select(Ticket.number)).all()
+    assert sorted(numbers) == sorted({opened["ticket_number"], other_ticket["ticket_number"]})

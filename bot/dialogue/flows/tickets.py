@@ -5,7 +5,7 @@ path, and one open incident per machine and reason."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from bot.dialogue.escalation import Escalation, Signal
 from bot.dialogue.extract import Mentions, mentions, ticket_number
 from bot.dialogue.flows.context import FlowContext, ask_asset
 from bot.dialogue.messages import say
-from bot.dialogue.ports import DeskUnavailableError, UnknownTicketError
+from bot.dialogue.ports import DeskUnavailableError, TicketView, UnknownTicketError
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo
 from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
@@ -24,6 +24,9 @@ from tickets.domain import NewTicket
 from tickets.workflow import OPEN_STATUSES
 
 logger = logging.getLogger(__name__)
+
+# An emergency reported again in one conversation within this time is the same emergency.
+SAME_EMERGENCY = timedelta(minutes=30)
 
 
 class Tickets:
@@ -157,7 +160,9 @@ class Tickets:
         tier = ctx.service.tier(asset.tier or "basic" if asset and identified
                                 else ctx.catalog.unidentified().tier)
         try:
-            ticket = ctx.desk.open(new, key=key)
+            ticket = self._reported_before(turn, escalation) if urgent else None
+            if ticket is None:
+                ticket = ctx.desk.open(new, key=key)
         except DeskUnavailableError:
             logger.exception("ticket store unavailable; escalation queued")
             ref = ctx.desk.queue(new, key=key)
@@ -182,6 +187,17 @@ class Tickets:
         self._remember_ticket(turn, out, ticket.number)
         if not identified:
             self._ask_serial_after(turn, out, ticket.id)
+
+    def _reported_before(self, turn: Turn, escalation: Escalation) -> TicketView | None:
+        """The emergency's ticket this conversation opened minutes ago: the customer reports
+        it again (the answer did not arrive: a server died in the middle of the turn, and the
+        turn with it), and gets that ticket, not a second P1."""
+        try:
+            return self.ctx.desk.conversation_ticket(
+                conversation_id=turn.sender, reason=escalation.reason,
+                since=self.ctx.now() - SAME_EMERGENCY)
+        except DeskUnavailableError:
+            return None
 
     def resume_escalation(self, pending: Pending, turn: Turn, out: Outcome) -> None:
         """The ticket that waited for the machine (or for the customer's yes)."""
