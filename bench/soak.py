@@ -266,10 +266,10 @@ def soak(system: System, all_scenarios: list[Scenario], args: argparse.Namespace
         lines.append(f"| {name} | {start or float('nan'):.0f} | {end:.0f} | {growth} |")
     lines += ["", f"Tracker store: {tracker_start:.1f} MB at the start, {tracker_end:.1f} MB at "
               "the end.", ""]
-    svg = OUT / f"soak_{system.mode}.svg"
+    svg = OUT / f"soak_{system.mode}{args.label}.svg"
     svg_plot(svg, f"Soak ({system.mode}): turn p95 per minute, ms",
              {"p95 ms": per_minute}, "ms")
-    rss_svg = OUT / f"soak_{system.mode}_rss.svg"
+    rss_svg = OUT / f"soak_{system.mode}{args.label}_rss.svg"
     svg_plot(rss_svg, f"Soak ({system.mode}): RSS per process, MB",
              {name: [(at / 60, rss[name]) for at, rss in samples if name in rss]
               for name in sorted(rss_end)}, "MB")
