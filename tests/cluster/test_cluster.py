@@ -10,7 +10,9 @@ Turns alternating between replicas keep the conversation; two messages of one co
 at once to both replicas are handled one after the other; a Rasa replica or an API replica
 killed with SIGKILL between two turns leaves the conversation to the other one, with no event
 lost, and the supervisor starts it again; the ticket database restarted while conversations go
-on: escalations in between are spooled and filed after, none lost or filed twice; an action
+on: escalations in between are spooled and filed after, none lost or filed twice; a Rasa
+replica killed in the middle of a turn, the customer's repeat served by the other with the
+ticket the interrupted action opened; an action
 slower than its deadline (the tickets table locked) answers "still working on it", then its
 answer comes late and once, and the same message sent again is not run twice."""
 
@@ -433,3 +435,43 @@ def test_an_action_slower_than_its_deadline_answers_late_and_once(cluster):
         stored = conn.execute("SELECT number FROM tickets WHERE conversation_id = %s",
                               (sender,)).fetchall()
     assert [row[0] for row in stored] == [ticket["ticket_number"]]
+
+
+def test_a_rasa_replica_killed_in_the_middle_of_a_turn(cluster):
+    """The turn dies with the replica (its events were not saved yet); the action it called
+    goes on in the API and opens the P1 ticket; the customer sends the report again, the other
+    replica answers, and the ticket is that one, not a second."""
+    import psycopg
+
+    sender = conversation()
+    failed: list[BaseException] = []
+
+    def first_try() -> None:
+        try:
+            cluster.messages(cluster.replica(1), sender, URGENT["de"])
+        except httpx.HTTPError as exc:  # the replica is killed under this request
+            failed.append(exc)
+
+    with psycopg.connect(f"{cluster.tickets_db.url}/tickets") as holder:
+        # The action waits for the tickets table, so the turn is still going on at the kill.
+        holder.execute("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE")
+        trying = threading.Thread(target=first_try)
+        trying.start()
+        time.sleep(3)
+        old = cluster.kill("rasa1")
+        trying.join(timeout=60)
+        holder.rollback()
+    assert failed, "the request to the killed replica should have failed"
+
+    def stored() -> list[int]:
+        with psycopg.connect(f"{cluster.tickets_db.url}/tickets") as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT number FROM tickets WHERE conversation_id = %s", (sender,))]
+
+    _wait_for("the interrupted action opens its ticket", lambda: len(stored()) == 1, 30)
+    again = cluster.messages(cluster.rasa, sender, URGENT["de"])
+    assert _kinds(again)[:2] == ["safety", "ticket"], again
+    assert custom(again, "ticket")["ticket_number"] == stored()[0]
+    assert len(stored()) == 1
+    assert [t[0] for t in turns(cluster.events(sender))] == [URGENT["de"]]
+    cluster.wait_running_again("rasa1", old, f"{cluster.replica(1)}/version")
