@@ -20,6 +20,7 @@ from typing import IO
 from sqlalchemy.engine import make_url
 
 from core.settings import Settings
+from launcher.ports import bindable
 from launcher.supervisor import Service, Supervisor
 from launcher.system import api_service, prepare, rasa_service
 
@@ -89,17 +90,6 @@ def check_services(settings: Settings) -> None:
         raise ClusterError("the cluster needs: " + "; ".join(missing))
 
 
-def _in_use(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        # As the servers bind (SO_REUSEADDR): a port left in TIME_WAIT is free for them.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
 def check_ports(settings: Settings, layout: Layout) -> None:
     """The balancer's and the replicas' ports are free, or ClusterError naming the taken ones
     (the replicas take the ports after ASSISTANT_API_PORT and ASSISTANT_RASA_PORT)."""
@@ -110,7 +100,7 @@ def check_ports(settings: Settings, layout: Layout) -> None:
                for i, port in enumerate(layout.api_ports, 1)]
     wanted += [(f"Rasa replica {i}", "127.0.0.1", port)
                for i, port in enumerate(layout.rasa_ports, 1)]
-    taken = [f"{port} ({what})" for what, host, port in wanted if _in_use(host, port)]
+    taken = [f"{port} ({what})" for what, host, port in wanted if not bindable(port, host)]
     if taken:
         raise ClusterError("ports in use: " + ", ".join(taken) + "; set ASSISTANT_API_PORT "
                            "and ASSISTANT_RASA_PORT (the replicas take the next two of each)")

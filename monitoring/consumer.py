@@ -98,5 +98,5 @@ class Consumer:
         try:
             self.monitor.handle(message.topic, bytes(message.payload))
         except Exception:  # noqa: BLE001 - the consumer must outlive any one message
-            self.monitor.counts["failed"] += 1
+            self.monitor.count("failed")
             logger.exception("telemetry on %s could not be handled", message.topic)

@@ -56,7 +56,8 @@ class Monitor:
         self.counts: Counter[str] = Counter()  # accepted, and refused by reason
         self._lock = threading.Lock()
 
-    def _count(self, what: str) -> None:
+    def count(self, what: str) -> None:
+        """One more message of this kind (the consumer's thread and the tests call it)."""
         with self._lock:
             self.counts[what] += 1
 
@@ -64,10 +65,10 @@ class Monitor:
         try:
             message = parse(topic, payload, self.fleet)
         except TelemetryError as exc:
-            self._count(f"refused:{exc.reason}")
+            self.count(f"refused:{exc.reason}")
             logger.warning("telemetry refused (serial %s): %s", exc.serial or "-", exc)
             return Outcome(refused=exc.reason)
-        self._count("accepted")
+        self.count("accepted")
         now = self.now()
         store.record(self.engine, serial=message.serial, at=message.at, received_at=now,
                      readings=dict(message.readings), active_codes=list(message.active_codes),
