@@ -37,6 +37,7 @@ STEM_MATCH = 0.95  # the same first five letters, not the same word
 ABBREVIATION = 0.85  # four letters that begin the word ("mech" for "mechanical")
 COMPOUND = 8  # letters of the shorter of two words that may share a compound's head noun
 HEAD = 6  # letters of the shared head, at least ("riemensatz", not "satz")
+INNER_HEAD = 0.7  # a compound's head noun inside another compound, not at its end
 DICE_MIN = 0.55  # the share of letter triples two words must have in common to be alike
 # A part whose name has a word the message says it does not want ("the coil, not the body")
 # keeps this share of its score.
@@ -247,7 +248,22 @@ def _similar(asked: str, name_word: str) -> float:
         # ("Keilriemensatz" / "Antriebsriemensatz"); the more letters they share besides, the
         # closer ("Abscheiderpatrone" is the "Ölabscheidepatrone", not the "Ölfilterpatrone").
         return 0.8 + 0.15 * dice
+    if len(asked) >= COMPOUND and _head_inside(asked, name_word):
+        # The asked compound's head noun inside the name's compound, before what groups it
+        # ("Keilriemen" / "Antriebsriemensatz": a set of belts): weaker than the same head.
+        return INNER_HEAD
     return dice if dice >= DICE_MIN else 0.0
+
+
+def _head_inside(asked: str, name_word: str) -> bool:
+    """The last HEAD letters or more of `asked` (at least half of it) stand inside
+    `name_word` after its first letters: not at its start, where they would be the name's
+    first part ("Riemenscheibe" is a pulley, not a belt)."""
+    for size in range(len(asked) - 1, max(HEAD, len(asked) // 2) - 1, -1):
+        at = name_word.find(asked[-size:], 1)
+        if at > 0:
+            return True
+    return False
 
 
 def _common_tail(a: str, b: str) -> int:

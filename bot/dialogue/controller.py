@@ -32,7 +32,13 @@ from bot.dialogue.flows.safety import SafetyCheck
 from bot.dialogue.flows.service_data import NAMES_ONLY_A_PART, ServiceAnswers
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import language_or_default
-from bot.dialogue.questions import asks_for_remedy, asks_for_visit, asks_how, asks_what_to_do
+from bot.dialogue.questions import (
+    asks_about_contract,
+    asks_for_remedy,
+    asks_for_visit,
+    asks_how,
+    asks_what_to_do,
+)
 from bot.dialogue.service import ServiceData
 from bot.dialogue.state import Awaiting, Outcome, Turn
 from bot.triage.safety import Danger
@@ -43,9 +49,11 @@ from tickets.catalog import Catalog
 
 __all__ = ["Controller", "Outcome", "Dependencies", "Turn"]
 
-# Actions NLU may choose for a request to buy a part ("the solenoid is dead, can I order one?").
+# Actions NLU may choose for a request to buy a part ("the solenoid is dead, can I order one?";
+# "we need the 24 V solenoid valve for H37S-2022-01580", heard as a contract question because
+# of the serial).
 PART_TOPICS = frozenset({"start_diagnosis", "answer_maintenance", "handle_fallback",
-                         "handle_answer", "answer_manual"})
+                         "handle_answer", "answer_manual", "answer_contract"})
 # ... and those that a message naming little more than a part may get ("bearing set for the
 # P050-2019-00988": a fault report, a reading, a fallback, a question for the manuals without
 # "how"); not the maintenance questions ("how often is the separator element changed?").
@@ -223,7 +231,8 @@ class Controller:
             # "Sounds like gravel, probably cavitation: what do I do to stop it?": the customer
             # knows the condition and asks for its remedy.
             return "answer_manual"
-        if free and step in PART_TOPICS and not asks_how(turn.text) and \
+        if free and step in PART_TOPICS and not asks_how(turn.text) and not (
+                step == "answer_contract" and asks_about_contract(turn.text)) and \
                 self.service.asks_for_part(turn, found,
                                            or_names_one=step in PART_NAME_TOPICS,
                                            share=MANUAL_PART_SHARE if step == "answer_manual" else

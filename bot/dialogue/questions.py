@@ -99,7 +99,7 @@ _PART = re.compile(
     # "Lager" alone is a bearing as often as the stock: "auf Lager" is the stock.
     r"|\bbestell|\bpreis|\bkost|\b(auf|am|im|ab) lager\b|\bvorratig|\bhabt ihr\b|\bhaben sie\b"
     r"|\bangebot"
-    r"|\blieferzeit|\banbiet|\bbrauche|\bbenotige|\bersatz|\bschickt (mir|uns)\b"
+    r"|\blieferzeit|\banbiet|\bbrauch(e|en|t|te|ten)\b|\bbenotige|\bersatz|\bschickt (mir|uns)\b"
     r"|\bτιμη|\bποσο κανει|\bκοστιζ|\bαποθεμα|\bεχετε\b|\bθελω (το|την|τον|ενα|μια|καινουρι)"
     r"|\bθελω (\d|καινουρ|καινουργ)|\bστειλ(τε|ε) (μου|μασ)\b"
     r"|\bχρειαζομαστε\b|\bχρειαζομαι\b|\bπαραγγελ|\bανταλλακτικ|\bπροσφορα"
@@ -129,6 +129,22 @@ def asks_for_part(text: str) -> bool:
     """Words of buying: a price, stock, an order, "I need a new ..." (the controller also
     requires a part of the catalogue to match the message's words)."""
     return bool(_PART.search(_SEQUENCE.sub(" ", fold(text))))
+
+
+# Words of a service contract or warranty: a question with them is about the contract,
+# whatever part it names ("is the separator covered by our warranty?", "what does the
+# Wartungsvertrag cost?").
+_CONTRACT = re.compile(
+    r"\bcontract|\bwarrant|\bguarantee|\bsla\b|\bcovered\b|\bcoverage"
+    r"|vertrag|\bgarantie|\bgewahrleist|\babgedeckt"
+    r"|συμβασ|συμβολαι|εγγυησ|καλυπτ"
+    r"|\bcontrat|\bcouvert"
+    r"|\bcontrato|\bgarantia|\bcubiert|\bcobertura"
+)
+
+
+def asks_about_contract(text: str) -> bool:
+    return bool(_CONTRACT.search(fold(text)))
 
 
 _VISIT = re.compile(

@@ -215,6 +215,15 @@ def test_a_part_order_filed_as_a_fault_gets_the_part(chat):
     # A Greek loanword read in Latin letters ("σεπαρατέρ": separator).
     ("el", "action_answer_spare_part", "ask_spare_part",
      "Το σεπαρατέρ για τον H37S-2020-00877 πόσο κάνει;", "HSC-SE-037"),
+    # An order that NLU heard as a contract question (the serial).
+    ("de", "action_answer_contract", "ask_contract",
+     "Wir bräuchten das Magnetventil 24 V für H15S-2018-02290", "HSC-SOL-024"),
+    # The head noun of a compound inside the name's ("Keilriemen" / "Antriebsriemensatz"),
+    # and a colloquial name from the glossary ("Luftfilter": the intake filter).
+    ("de", "action_answer_spare_part", "ask_spare_part",
+     "Was kostet ein Keilriemen für H15S-2018-02290?", "HSC-BLT-015"),
+    ("de", "action_answer_spare_part", "ask_spare_part",
+     "Luftfilter für den H15S-2018-02290 bitte", "HSC-AF-015"),
 ])
 def test_a_message_that_names_only_a_part_gets_the_part(deps, language, action, intent,
                                                         text, part):
@@ -222,6 +231,17 @@ def test_a_message_that_names_only_a_part_gets_the_part(deps, language, action, 
     out = chat.send(action, intent, text, ranking=[(intent, 0.6)])
     assert "diagnosis_question" not in kinds(out)
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("de", "Was kostet ein Wartungsvertrag Premium für den H37S-2022-01580?"),
+    ("en", "Is the separator element covered by the warranty on H37S-2022-01580? Price?"),
+])
+def test_a_contract_question_naming_a_price_stays_a_contract_question(deps, language, text):
+    chat = Chat(Controller(deps), language=language)
+    out = chat.send("action_answer_contract", "ask_contract", text, ranking=[("ask_contract", 0.7)])
+    assert "spare_part" not in kinds(out)
+    assert "contract" in kinds(out)
 
 
 @pytest.mark.parametrize("text", [
