@@ -53,7 +53,10 @@ class Monitoring:
 
     def _start(self) -> None:
         settings = self.settings
-        monitor = Monitor(engine_for(settings), diagnoser_for(settings).kb, default_catalog())
+        diagnoser = diagnoser_for(settings)
+        monitor = Monitor(engine_for(settings), diagnoser.kb, default_catalog(),
+                          diagnoser=diagnoser, horizon_days=settings.prediction_horizon_days,
+                          notice_days=settings.maintenance_notice_days)
         consumer = Consumer(monitor, settings.mqtt_url,
                             client_id=f"helios-api-{socket.gethostname()}-{settings.api_port}")
         consumer.start()

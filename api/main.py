@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.background import lifespan as tickets_lifespan
 from api.routes import actions, chat, console, conversations, diagnostics, health
+from api.routes import monitoring as monitoring_routes
 from api.routes import search as search_routes
 from api.tickets import routes as tickets
 
@@ -31,6 +32,7 @@ def create_app() -> FastAPI:
     app.include_router(chat.router)
     app.include_router(search_routes.router)
     app.include_router(diagnostics.router)
+    app.include_router(monitoring_routes.router)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

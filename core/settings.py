@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     # "" switches the consumer off. Without a broker the assistant runs and /healthz says so.
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     telemetry_retention_days: float = Field(90.0, gt=0)
+    # A reading trending to its limit within this many days is a service request before it
+    # happens; a maintenance task due within the notice is a reminder and a service request.
+    prediction_horizon_days: float = Field(30.0, gt=0)
+    maintenance_notice_days: float = Field(14.0, ge=0)
     # --------------------------------------------------------------------------------------
 
     # --- diagnosis ------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 It subscribes to `helios/telemetry/+` at QoS 1 through a shared subscription
 (`$share/helios-monitoring/...`): with several API replicas each message reaches one of them.
-paho reconnects by itself (1 s to 30 s backoff) when the broker goes away; until it is back,
+The session is persistent: the broker queues QoS-1 messages while the consumer is away, and a
+message delivered twice is stored once (db/telemetry.py). paho reconnects by itself (1 s to
+30 s backoff) when the broker goes away; until it is back,
 `status()` says so, and /healthz reports it (the assistant runs without a broker). A message
 the Monitor cannot handle (the database down) is counted and logged; a bad message is refused
 there."""
@@ -37,8 +39,10 @@ class Consumer:
             raise ValueError(f"ASSISTANT_MQTT_URL must be mqtt://host[:port], not {url!r}")
         self.monitor, self.url, self.subscription = monitor, url, subscription(share_group)
         self.host, self.port = parsed.hostname, parsed.port or 1883
+        # A persistent session (the same client id, clean_session off): while the consumer is
+        # away the broker keeps its subscription and queues the QoS-1 messages for it.
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  clean_session=True)
+                                  clean_session=False)
         if parsed.username:
             self.client.username_pw_set(parsed.username, parsed.password)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
@@ -65,6 +69,7 @@ class Consumer:
                                   "refused": {k.removeprefix("refused:"): v
                                               for k, v in counts.items()
                                               if k.startswith("refused:")},
+                                  "duplicates": counts.get("duplicate", 0),
                                   "failed": counts.get("failed", 0)}
         if not up:
             result["detail"] = self.last_error or "not connected to the broker yet"

@@ -158,6 +158,24 @@ def _add_clauses(family: Family, extra: dict[str, list[list[str]]]) -> None:
             cc.clauses = cc.clauses + (tuple(conditions),)
 
 
+def _telemetry_ranges(raw: Any, family: Family, file: str) -> dict[str, tuple[float, float]]:
+    """`telemetry_ranges`: numeric observations of the family, each with [low, high]."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise KnowledgeError(file, "telemetry_ranges", "must be a mapping")
+    ranges = {}
+    for name, value in raw.items():
+        obs = family.observations.get(str(name))
+        if obs is None or obs.type != "number":
+            raise KnowledgeError(file, "telemetry_ranges", f"{name} is no numeric observation")
+        if not isinstance(value, list) or len(value) != 2 or \
+                not all(isinstance(v, int | float) for v in value) or value[0] >= value[1]:
+            raise KnowledgeError(file, "telemetry_ranges", f"{name} must be [low, high]")
+        ranges[obs.id] = (float(value[0]), float(value[1]))
+    return ranges
+
+
 def load_family(path: Path, severity_priority: dict[str, str],
                 extra: dict[str, list[list[str]]] | None = None) -> Family:
     """One family file; `extra`: the clauses of `extra_clauses` to add to its hazards."""
@@ -184,6 +202,7 @@ def load_family(path: Path, severity_priority: dict[str, str],
     for raw in data["observations"]:
         obs = _parse_observation(raw, file)
         family.observations[obs.id] = obs
+    family.telemetry = _telemetry_ranges(fam_raw.get("telemetry_ranges"), family, file)
     fault_ids = [f.get("id") for f in data["faults"] if isinstance(f, dict)]
     for raw in data.get("error_codes") or []:
         entry = f"error code {raw.get('code', '?')}"

@@ -209,6 +209,9 @@ class Family:
     error_code_observation: str | None = None
     # the maintenance schedule's tasks as written (id, label, task, intervals, parts, models)
     maintenance: tuple[dict[str, Any], ...] = ()
+    # the numeric observations a unit's controller reports as telemetry, with their normal
+    # range in operation (`telemetry_ranges` of the family file)
+    telemetry: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def codes_of(self, fault_id: str) -> set[str]:
         """Error codes that point to a fault, from either side of the cross-reference."""

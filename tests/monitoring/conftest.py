@@ -1,6 +1,9 @@
-from tests.tickets.fixtures import (  # noqa: F401  (the store on SQLite and PostgreSQL)
+from tests.tickets.fixtures import (  # noqa: F401  (the store on SQLite and PostgreSQL, the API)
+    api_settings,
+    app,
     db_url,
     engine,
+    keys,
     pg_server,
     postgres_url,
 )

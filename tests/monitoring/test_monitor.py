@@ -4,8 +4,9 @@ readings back to normal clear it; refused messages never open a ticket (monitori
 
 from __future__ import annotations
 
+import itertools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -33,8 +34,14 @@ def monitor(engine, kb) -> Monitor:
     return Monitor(engine, kb, default_catalog(), now=lambda: NOW)
 
 
-def message(readings: dict, codes: list[str] | None = None) -> bytes:
-    return json.dumps({"ts": "2026-12-05T09:00:00Z", "readings": readings,
+_SECONDS = itertools.count()
+
+
+def message(readings: dict, codes: list[str] | None = None, *, at: datetime | None = None
+            ) -> bytes:
+    """A message of the unit, a second after the previous one unless `at` says when."""
+    ts = at or NOW + timedelta(seconds=next(_SECONDS))
+    return json.dumps({"ts": ts.isoformat(), "readings": readings,
                        "active_codes": codes or []}).encode()
 
 
