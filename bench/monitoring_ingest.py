@@ -65,7 +65,7 @@ class Setup:
                                diagnoser=Diagnoser(self.kb))
         run = uuid.uuid4().hex[:8]
         self.consumer = Consumer(self.monitor, f"mqtt://{BROKER[0]}:{BROKER[1]}",
-                                 client_id=f"bench-ingest-{run}", share_group=f"bench-{run}")
+                                 client_id=f"bench-ingest-{run}")
         self.consumer.start()
         deadline = time.monotonic() + 10
         while not self.consumer.subscribed.is_set():
@@ -86,7 +86,7 @@ class Setup:
     def close(self) -> None:
         self.publisher.loop_stop()
         self.publisher.disconnect()
-        self.consumer.stop()
+        self.consumer.stop(forget=True)
 
 
 def latency(setup: Setup, seconds: float, every_s: float) -> dict:

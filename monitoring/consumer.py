@@ -1,9 +1,13 @@
 """The telemetry consumer: an MQTT subscriber (paho-mqtt) that hands each message to the Monitor.
 
-It subscribes to `helios/telemetry/+` at QoS 1 through a shared subscription
-(`$share/helios-monitoring/...`): with several API replicas each message reaches one of them.
-The session is persistent: the broker queues QoS-1 messages while the consumer is away, and a
-message delivered twice is stored once (db/telemetry.py). paho reconnects by itself (1 s to
+It subscribes to `helios/telemetry/+` at QoS 1 with a persistent session of its own (one
+client id per API replica). With several replicas every one receives every message and the
+first to store it evaluates it (the telemetry table is unique per unit and timestamp; the
+others count a duplicate): a shared subscription would split the work, but Mosquitto 2.0 drops
+what reaches a shared group while no member is connected, as after a broker restart, and the
+issue is to lose nothing.
+The broker queues QoS-1 messages while the consumer is away (across its own restarts, with
+persistence on), and a message delivered twice is stored once (db/telemetry.py). paho reconnects by itself (1 s to
 30 s backoff) when the broker goes away; until it is back,
 `status()` says so, and /healthz reports it (the assistant runs without a broker). A message
 the Monitor cannot handle (the database down) is counted and logged; a bad message is refused
@@ -24,27 +28,24 @@ from monitoring.telemetry import TOPIC_PREFIX
 
 logger = logging.getLogger(__name__)
 
-SHARE_GROUP = "helios-monitoring"
-
-
-def subscription(group: str = SHARE_GROUP) -> str:
-    return f"$share/{group}/{TOPIC_PREFIX}+"
+SUBSCRIPTION = f"{TOPIC_PREFIX}+"
 
 
 class Consumer:
-    def __init__(self, monitor: Monitor, url: str, client_id: str,
-                 share_group: str = SHARE_GROUP) -> None:
+    def __init__(self, monitor: Monitor, url: str, client_id: str) -> None:
         parsed = urlparse(url)
         if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
             raise ValueError(f"ASSISTANT_MQTT_URL must be mqtt://host[:port], not {url!r}")
-        self.monitor, self.url, self.subscription = monitor, url, subscription(share_group)
+        self.monitor, self.url, self.subscription = monitor, url, SUBSCRIPTION
         self.host, self.port = parsed.hostname, parsed.port or 1883
         # A persistent session (the same client id, clean_session off): while the consumer is
         # away the broker keeps its subscription and queues the QoS-1 messages for it.
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
                                   clean_session=False)
-        if parsed.username:
-            self.client.username_pw_set(parsed.username, parsed.password)
+        self.client_id = client_id
+        self.credentials = (parsed.username, parsed.password) if parsed.username else None
+        if self.credentials:
+            self.client.username_pw_set(*self.credentials)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.on_connect = self._connected
         self.client.on_disconnect = self._disconnected
@@ -57,9 +58,22 @@ class Consumer:
         self.client.connect_async(self.host, self.port, keepalive=30)
         self.client.loop_start()
 
-    def stop(self) -> None:
+    def stop(self, *, forget: bool = False) -> None:
+        """Disconnect; with `forget`, also end the session at the broker (a consumer that will
+        not come back, as in tests and benchmarks, leaves no queue behind)."""
         self.client.disconnect()
         self.client.loop_stop()
+        if forget:
+            once = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                               clean_session=True)
+            if self.credentials:
+                once.username_pw_set(*self.credentials)
+            try:
+                once.connect(self.host, self.port, keepalive=5)
+                once.disconnect()
+            except OSError:
+                logger.warning("MQTT %s: the session of %s could not be ended", self.url,
+                               self.client_id)
 
     def status(self) -> dict[str, Any]:
         counts = dict(self.monitor.counts)

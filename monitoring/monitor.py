@@ -113,6 +113,10 @@ class Monitor:
             return Outcome(refused=exc.reason)
         now = self.now()
         state = self._state(message.unit)
+        # Every replica keeps the unit's trends; the one that stores the message evaluates it.
+        state.trends.add(message.at, message.readings)
+        if message.running_hours is not None:
+            state.hours.add(message.at, message.running_hours)
         if not store.record(self.engine, serial=message.serial, at=message.at, received_at=now,
                             readings=dict(message.readings),
                             active_codes=list(message.active_codes),
@@ -121,9 +125,6 @@ class Monitor:
             self.count("duplicate")
             return Outcome(duplicate=True)
         self.count("accepted")
-        state.trends.add(message.at, message.readings)
-        if message.running_hours is not None:
-            state.hours.add(message.at, message.running_hours)
         outcome = Outcome()
         t = message.at.timestamp()
         review = state.reviewed_at is None or t - state.reviewed_at >= REVIEW_S

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT
+from db import telemetry
 from db.tickets import Ticket
 from launcher.ports import free_port
 from monitoring.consumer import Consumer
@@ -65,8 +66,7 @@ def tickets(engine) -> list[Ticket]:
 def test_a_critical_reading_over_mqtt_becomes_a_p1_ticket(broker, engine, kb):
     monitor = Monitor(engine, kb, default_catalog())
     run = uuid.uuid4().hex[:8]
-    consumer = Consumer(monitor, broker, client_id=f"test-monitoring-{run}",
-                        share_group=f"test-{run}")
+    consumer = Consumer(monitor, broker, client_id=f"test-monitoring-{run}")
     consumer.start()
     pub = publisher()
     try:
@@ -89,7 +89,7 @@ def test_a_critical_reading_over_mqtt_becomes_a_p1_ticket(broker, engine, kb):
     finally:
         pub.loop_stop()
         pub.disconnect()
-        consumer.stop()
+        consumer.stop(forget=True)
 
 
 def test_without_a_broker_the_consumer_says_it_is_down(engine, kb):
@@ -101,9 +101,88 @@ def test_without_a_broker_the_consumer_says_it_is_down(engine, kb):
         status = consumer.status()
         assert status["status"] == "down" and "detail" in status
     finally:
-        consumer.stop()
+        consumer.stop(forget=True)
 
 
 def test_a_bad_broker_address_is_refused():
     with pytest.raises(ValueError, match="mqtt://host"):
         Consumer(None, "http://example.org", client_id="x")  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def own_broker(tmp_path):
+    """A Mosquitto of the test's own (the machine's must not be restarted), with persistence:
+    started, stopped and started again on the same port."""
+    import os
+    import shutil
+    import subprocess
+
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not os.path.exists(binary):
+        unavailable("no mosquitto binary to start a broker of the test's own")
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+                    f"persistence_location {tmp_path}/\nautosave_interval 1\n"
+                    + ("user root\n" if os.geteuid() == 0 else ""))
+    processes: list[subprocess.Popen] = []
+
+    def start() -> None:
+        processes.append(subprocess.Popen([binary, "-c", str(conf)],
+                                          stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        wait("the test's broker listens", lambda: _listening(port))
+
+    def stop() -> None:
+        processes[-1].terminate()  # SIGTERM: Mosquitto writes its sessions to disk
+        processes[-1].wait(10)
+
+    start()
+    yield port, start, stop
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_a_broker_restart_mid_stream_loses_no_qos1_message(own_broker, engine, kb):
+    port, start, stop = own_broker
+    monitor = Monitor(engine, kb, default_catalog())
+    run = uuid.uuid4().hex[:8]
+    consumer = Consumer(monitor, f"mqtt://127.0.0.1:{port}", client_id=f"test-consumer-{run}")
+    consumer.start()
+    # A unit's gateway: a persistent session too, so what it could not deliver is sent again.
+    device = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-device-{run}",
+                         clean_session=False)
+    device.reconnect_delay_set(min_delay=1, max_delay=2)
+    device.max_queued_messages_set(0)
+    device.connect("127.0.0.1", port)
+    device.loop_start()
+    total = 120
+    try:
+        wait("the consumer subscribes", consumer.subscribed.is_set)
+        for i in range(total):
+            if i == 40:
+                stop()  # the broker goes away mid-stream ...
+            if i == 80:
+                start()  # ... and comes back
+            ts = f"2026-12-05T10:{i // 60:02d}:{i % 60:02d}Z"
+            device.publish(f"helios/telemetry/{PUMP}", json.dumps(
+                {"ts": ts, "readings": {"bearing_temp_c": 55.0}}), qos=1)
+            time.sleep(0.03)
+        wait(f"every message handled (so far {dict(monitor.counts)})",
+             lambda: monitor.counts["accepted"] == total, 60)
+        assert consumer.status()["status"] == "ok"
+        assert len(telemetry.latest(engine, PUMP, limit=500)) == total
+    finally:
+        device.loop_stop()
+        device.disconnect()
+        consumer.stop(forget=True)
