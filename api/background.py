@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import socket
 import threading
@@ -58,7 +59,7 @@ class Monitoring:
                           diagnoser=diagnoser, horizon_days=settings.prediction_horizon_days,
                           notice_days=settings.maintenance_notice_days)
         consumer = Consumer(monitor, settings.mqtt_url,
-                            client_id=f"helios-api-{socket.gethostname()}-{settings.api_port}")
+                            client_id=consumer_id(settings))
         consumer.start()
         self.consumer = consumer
 
@@ -72,6 +73,13 @@ class Monitoring:
         self._thread.join(timeout=30)
         if self.consumer is not None:
             self.consumer.stop()
+
+
+def consumer_id(settings: Settings) -> str:
+    """The MQTT client id of this replica's consumer: the same after a restart (its session and
+    queue are found again), another for another replica or another database (a test's)."""
+    database = hashlib.sha1(str(settings.resolved_db_url(settings.database_url)).encode())
+    return f"helios-api-{socket.gethostname()}-{settings.api_port}-{database.hexdigest()[:8]}"
 
 
 def run_once(settings: Settings, client: httpx.Client) -> tuple[int, int]:

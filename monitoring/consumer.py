@@ -1,17 +1,16 @@
 """The telemetry consumer: an MQTT subscriber (paho-mqtt) that hands each message to the Monitor.
 
-It subscribes to `helios/telemetry/+` at QoS 1 with a persistent session of its own (one
-client id per API replica). With several replicas every one receives every message and the
-first to store it evaluates it (the telemetry table is unique per unit and timestamp; the
-others count a duplicate): a shared subscription would split the work, but Mosquitto 2.0 drops
-what reaches a shared group while no member is connected, as after a broker restart, and the
-issue is to lose nothing.
-The broker queues QoS-1 messages while the consumer is away (across its own restarts, with
-persistence on), and a message delivered twice is stored once (db/telemetry.py). paho reconnects by itself (1 s to
-30 s backoff) when the broker goes away; until it is back,
-`status()` says so, and /healthz reports it (the assistant runs without a broker). A message
-the Monitor cannot handle (the database down) is counted and logged; a bad message is refused
-there."""
+It subscribes to `helios/telemetry/+` at QoS 1 with a persistent MQTT 5 session of its own (one
+client id per API replica and database; the session expires an hour after the consumer went
+away). The broker queues QoS-1 messages while the consumer is away (across its own restarts,
+with persistence on), and a message delivered twice is stored once (db/telemetry.py). With
+several replicas every one receives every message and the first to store it evaluates it (the
+telemetry table is unique per unit and timestamp; the others count a duplicate): a shared
+subscription would split the work, but Mosquitto 2.0 drops what reaches a shared group while
+no member is connected, as after a broker restart, and nothing may be lost. paho reconnects by
+itself (1 s to 30 s backoff) when the broker goes away; until it is back, `status()` says so,
+and /healthz reports it (the assistant runs without a broker). A message the Monitor cannot
+handle (the database down) is counted and logged; a bad message is refused there."""
 
 from __future__ import annotations
 
@@ -22,6 +21,8 @@ from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from monitoring.monitor import Monitor
 from monitoring.telemetry import TOPIC_PREFIX
@@ -29,23 +30,23 @@ from monitoring.telemetry import TOPIC_PREFIX
 logger = logging.getLogger(__name__)
 
 SUBSCRIPTION = f"{TOPIC_PREFIX}+"
+SESSION_EXPIRY_S = 3600  # how long the broker keeps a consumer's queue while it is away
 
 
 class Consumer:
-    def __init__(self, monitor: Monitor, url: str, client_id: str) -> None:
+    def __init__(self, monitor: Monitor, url: str, client_id: str, *,
+                 session_expiry_s: int = SESSION_EXPIRY_S) -> None:
         parsed = urlparse(url)
         if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
             raise ValueError(f"ASSISTANT_MQTT_URL must be mqtt://host[:port], not {url!r}")
         self.monitor, self.url, self.subscription = monitor, url, SUBSCRIPTION
         self.host, self.port = parsed.hostname, parsed.port or 1883
-        # A persistent session (the same client id, clean_session off): while the consumer is
-        # away the broker keeps its subscription and queues the QoS-1 messages for it.
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  clean_session=False)
-        self.client_id = client_id
+        self.client_id, self.session_expiry_s = client_id, session_expiry_s
         self.credentials = (parsed.username, parsed.password) if parsed.username else None
-        if self.credentials:
-            self.client.username_pw_set(*self.credentials)
+        # MQTT 5, a persistent session (clean start off, an expiry): while the consumer is
+        # away the broker keeps its subscription and queues the QoS-1 messages for it; a
+        # consumer that never comes back leaves nothing queued after the expiry.
+        self.client = self._client()
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.on_connect = self._connected
         self.client.on_disconnect = self._disconnected
@@ -54,8 +55,21 @@ class Consumer:
         self.subscribed = threading.Event()
         self.last_error = ""
 
+    def _client(self) -> mqtt.Client:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                             protocol=mqtt.MQTTv5)
+        if self.credentials:
+            client.username_pw_set(*self.credentials)
+        return client
+
+    def _expiry(self, seconds: int) -> Properties:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = seconds
+        return properties
+
     def start(self) -> None:
-        self.client.connect_async(self.host, self.port, keepalive=30)
+        self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False,
+                                  properties=self._expiry(self.session_expiry_s))
         self.client.loop_start()
 
     def stop(self, *, forget: bool = False) -> None:
@@ -64,12 +78,10 @@ class Consumer:
         self.client.disconnect()
         self.client.loop_stop()
         if forget:
-            once = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                               clean_session=True)
-            if self.credentials:
-                once.username_pw_set(*self.credentials)
+            once = self._client()
             try:
-                once.connect(self.host, self.port, keepalive=5)
+                once.connect(self.host, self.port, keepalive=5, clean_start=True,
+                             properties=self._expiry(0))
                 once.disconnect()
             except OSError:
                 logger.warning("MQTT %s: the session of %s could not be ended", self.url,
