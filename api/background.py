@@ -25,6 +25,7 @@ from api.deps import diagnoser_for, engine_for
 from api.warmup import start_warm_up
 from core.settings import Settings, get_settings
 from db import telemetry
+from monitoring import links
 from monitoring.consumer import Consumer
 from monitoring.monitor import Monitor
 from tickets import spool
@@ -57,7 +58,8 @@ class Monitoring:
         diagnoser = diagnoser_for(settings)
         monitor = Monitor(engine_for(settings), diagnoser.kb, default_catalog(),
                           diagnoser=diagnoser, horizon_days=settings.prediction_horizon_days,
-                          notice_days=settings.maintenance_notice_days)
+                          notice_days=settings.maintenance_notice_days,
+                          link_secret=links.secret_for(settings.data_dir, settings.link_secret))
         consumer = Consumer(monitor, settings.mqtt_url,
                             client_id=consumer_id(settings))
         consumer.start()

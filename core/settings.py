@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     # happens; a maintenance task due within the notice is a reminder and a service request.
     prediction_horizon_days: float = Field(30.0, gt=0)
     maintenance_notice_days: float = Field(14.0, ge=0)
+    # Signs the chat links of alerts (/chat/?alert=...); unset: a secret made once and kept in
+    # the data folder (every replica must share one: set it in a cluster).
+    link_secret: str | None = None
     # --------------------------------------------------------------------------------------
 
     # --- diagnosis ------------------------------------------------------------------------

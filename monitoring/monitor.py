@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.knowledge.model import KnowledgeBase
 from db import telemetry as store
+from monitoring import links
 from monitoring.baseline import bands, signs
 from monitoring.conditions import critical
 from monitoring.likely import Likely, likely_faults
@@ -86,11 +87,12 @@ class Monitor:
     def __init__(self, engine: Engine, kb: KnowledgeBase, catalog: Catalog,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC), *,
                  diagnoser: Diagnoser | None = None, horizon_days: float = 30.0,
-                 notice_days: float = 14.0) -> None:
+                 notice_days: float = 14.0, link_secret: bytes = b"") -> None:
         self.engine, self.catalog, self.now = engine, catalog, now
         self.fleet = Fleet(kb)
         self.diagnoser = diagnoser or Diagnoser(kb)
         self.horizon_days, self.notice_days = horizon_days, notice_days
+        self.link_secret = link_secret  # signs the alert's chat link in its ticket
         self.counts: Counter[str] = Counter()  # accepted, and refused by reason
         self._lock = threading.Lock()
         self._units: dict[str, _UnitState] = {}
@@ -237,13 +239,15 @@ class Monitor:
             names = "; ".join(f"{c['name']} ({c['fault_id']})" for c in likely.candidates)
             shown = ", ".join(f"{k} = {v}" for k, v in likely.signs.items())
             question = (likely.question or {}).get("text")
+            link = (f"\nThe guided check in the chat, with this telemetry: "
+                    f"{links.chat_url(alert.id, self.link_secret)}" if self.link_secret else "")
             alert = self._ticket(alert, NewTicket(
                 customer_id=unit.customer_id, site_id=unit.site_id, serial=unit.serial,
                 subject=f"Monitoring: likely {likely.candidates[0]['name']} on {unit.model} "
                         f"{unit.serial}"[:200],
                 description=(f"Telemetry of {message.at.isoformat()}: {shown}.\n"
                              f"Likely faults: {names}."
-                             + (f"\nNext check: {question}" if question else "")),
+                             + (f"\nNext check: {question}" if question else "") + link),
                 type="incident", priority=likely.priority, channel="monitoring",
                 error_code=likely.codes[0] if likely.codes else None,
                 diagnosis={"source": "monitoring", **details}))

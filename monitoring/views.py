@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from core.knowledge.model import KnowledgeBase
 from db import telemetry as store
+from monitoring import links
 from monitoring.baseline import bands
 from monitoring.telemetry import Fleet, Unit
 from monitoring.trends import T_MIN, Trends
@@ -28,8 +29,8 @@ def unit_of(kb: KnowledgeBase, serial: str) -> Unit | None:
     return Fleet(kb).unit(serial)
 
 
-def asset_telemetry(engine: Engine, unit: Unit, *, horizon_days: float = 30.0
-                    ) -> dict[str, Any]:
+def asset_telemetry(engine: Engine, unit: Unit, *, horizon_days: float = 30.0,
+                    secret: bytes = b"") -> dict[str, Any]:
     rows = list(reversed(store.latest(engine, unit.serial, limit=HISTORY)))  # oldest first
     family = unit.family
     trends = Trends(family)
@@ -70,17 +71,19 @@ def asset_telemetry(engine: Engine, unit: Unit, *, horizon_days: float = 30.0
         "running_hours": latest.running_hours if latest else None,
         "active_codes": list(latest.active_codes) if latest else [],
         "readings": readings,
-        "alerts": [alert_view(a) for a in store.open_alerts(engine, serial=unit.serial)],
+        "alerts": [alert_view(a, secret)
+                   for a in store.open_alerts(engine, serial=unit.serial)],
     }
 
 
-def alert_view(alert: store.Alert) -> dict[str, Any]:
+def alert_view(alert: store.Alert, secret: bytes = b"") -> dict[str, Any]:
+    """One alert as JSON; with the links' secret, the link of the chat opened from it."""
     return {"id": alert.id, "serial": alert.serial, "customer_id": alert.customer_id,
             "kind": alert.kind, "condition": alert.condition_id, "priority": alert.priority,
             "state": alert.state, "evidence": alert.evidence, "details": alert.details,
             "opened_at": _iso(alert.opened_at), "last_seen_at": _iso(alert.last_seen_at),
             "cleared_at": _iso(alert.cleared_at), "ticket_id": alert.ticket_id,
-            "chat_url": f"/chat/?alert={alert.id}"}
+            "chat_url": links.chat_url(alert.id, secret) if secret else None}
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -495,7 +495,20 @@ $("language").addEventListener("change", (event) => {
   applyLanguage(event.target.value);
 });
 
+// Opened from an alert's link (/chat/?alert=<id>.<signature>): the conversation starts with
+// the unit's telemetry, once per tab, in the page's language.
+const ALERT_KEY = "helios-chat-alert";
+const ALERT_PATTERN = /^[0-9]{1,12}\.[0-9a-f]{16}$/;
+function openFromAlert() {
+  const token = new URLSearchParams(window.location.search).get("alert");
+  if (!token || !ALERT_PATTERN.test(token) || sessionStorage.getItem(ALERT_KEY) === token) return;
+  sessionStorage.setItem(ALERT_KEY, token);
+  const payload = "/start_from_alert" + JSON.stringify({ alert_token: token, language: language });
+  sending = sending.then(() => deliver(payload, ""));
+}
+
 applyLanguage(initialLanguage());
 conversationId();
+openFromAlert();
 checkStatus();
 poll();

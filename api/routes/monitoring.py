@@ -17,7 +17,7 @@ from api.auth.dependencies import AnyActor
 from api.deps import EngineDep, get_diagnoser, get_settings
 from core.settings import Settings
 from db import telemetry as store
-from monitoring import views
+from monitoring import links, views
 from rules.diagnosis import Diagnoser
 
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
@@ -35,12 +35,13 @@ async def asset_telemetry(serial: str, actor: AnyActor, engine: EngineDep,
     if unit is None or (actor.role == "customer" and unit.customer_id != actor.customer_id):
         raise HTTPException(404, f"no installed unit {serial}")
     return await asyncio.to_thread(views.asset_telemetry, engine, unit,
-                                   horizon_days=settings.prediction_horizon_days)
+                                   horizon_days=settings.prediction_horizon_days,
+                                   secret=_secret(settings))
 
 
 @router.get("/alerts", summary="Alerts raised on telemetry (customers: their own)")
 async def list_alerts(
-    actor: AnyActor, engine: EngineDep,
+    actor: AnyActor, engine: EngineDep, settings: SettingsDep,
     state: Annotated[Literal["open", "cleared", "all"], Query()] = "open",
     customer_id: Annotated[str | None, Query(max_length=60)] = None,
     severity: Annotated[Priority | None, Query(description="the alert's priority")] = None,
@@ -55,4 +56,9 @@ async def list_alerts(
     alerts = await asyncio.to_thread(
         store.open_alerts, engine, serial=serial, customer_id=customer_id,
         state=None if state == "all" else state, kind=kind, priority=severity, limit=limit)
-    return {"items": [views.alert_view(a) for a in alerts], "count": len(alerts)}
+    secret = _secret(settings)
+    return {"items": [views.alert_view(a, secret) for a in alerts], "count": len(alerts)}
+
+
+def _secret(settings: Settings) -> bytes:
+    return links.secret_for(settings.data_dir, settings.link_secret)

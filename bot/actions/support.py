@@ -172,6 +172,10 @@ class ActionMessageTooLong(SupportAction):
     action_name, intents = "action_message_too_long", "message_too_long"
 
 
+class ActionStartFromAlert(SupportAction):
+    action_name, intents = "action_start_from_alert", "start_from_alert"
+
+
 class ActionIdentifyAsset(SupportAction):
     action_name, intents = "action_identify_asset", "identify_asset"
 

@@ -10,6 +10,7 @@ from bot.dialogue.controller import Controller, Dependencies
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.service import default_service_data
 from core.settings import Settings, get_settings
+from monitoring import links
 from runtime.resources import diagnoser_for, engine_for, searcher_for
 from tickets.catalog import default_catalog
 
@@ -27,7 +28,8 @@ def dependencies_for(settings: Settings) -> Dependencies:
                         service=default_service_data(), catalog=default_catalog(),
                         policy=escalation_policy(settings),
                         spool_dir=settings.escalation_spool_dir,
-                        searcher=partial(searcher_for, settings))
+                        searcher=partial(searcher_for, settings),
+                        link_secret=links.secret_for(settings.data_dir, settings.link_secret))
 
 
 def action_deadline_s() -> float:

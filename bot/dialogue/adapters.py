@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dialogue.ports import DeskUnavailableError, TicketView, UnknownTicketError
+from db import telemetry
 from db.diagnostics import SessionNotFoundError, create_session, get_session, save_session
+from monitoring import links
 from rules.diagnosis import DiagnosisState
 from tickets import spool
 from tickets.catalog import Catalog
@@ -120,6 +123,33 @@ class SqlDiagnosisSessions:
              version: int) -> None:
         save_session(self.engine, session_id=session_id, expected_version=version,
                      status=status, state=state.to_dict())
+
+
+@dataclass(frozen=True)
+class OpenedAlert:
+    alert: telemetry.Alert
+    at: datetime | None
+    readings: dict[str, Any]
+    codes: list[str]
+
+
+class SqlAlerts:
+    """Alerts and telemetry of the monitoring (db/telemetry.py), for the chat opened from an
+    alert's link."""
+
+    def __init__(self, engine: Engine, secret: bytes) -> None:
+        self.engine, self.secret = engine, secret
+
+    def opened(self, token: str) -> OpenedAlert | None:
+        alert_id = links.alert_id_of(token, self.secret) if self.secret else None
+        alert = telemetry.get_alert(self.engine, alert_id) if alert_id is not None else None
+        if alert is None:
+            return None
+        rows = telemetry.latest(self.engine, alert.serial, limit=1)
+        if not rows:
+            return OpenedAlert(alert, None, {}, [])
+        return OpenedAlert(alert, rows[0].at, dict(rows[0].readings),
+                           list(rows[0].active_codes))
 
 
 class IndexSearch:

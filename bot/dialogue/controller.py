@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from bot.dialogue.adapters import IndexSearch, SqlDiagnosisSessions, SqlTicketDesk
+from bot.dialogue.adapters import IndexSearch, SqlAlerts, SqlDiagnosisSessions, SqlTicketDesk
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.extract import Mentions, mentions, names_ticket, strip_ids
+from bot.dialogue.flows.alerts import FromAlert
 from bot.dialogue.flows.assets import Assets
 from bot.dialogue.flows.context import FlowContext, Step
 from bot.dialogue.flows.conversation import Conversation
@@ -86,6 +87,7 @@ class Dependencies:
     spool_dir: Path
     searcher: Callable[[], Any] | None = None  # loads the index; raises when none is built
     triage: Triage | None = None  # None: the one trained from bot/data (default_triage)
+    link_secret: bytes = b""  # signs the chat links of alerts (monitoring/links.py); none: off
     now: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("UTC")))
 
 
@@ -102,6 +104,7 @@ class Controller:
         tickets = Tickets(ctx)
         manuals = Manuals(ctx, tickets)
         diagnosis = Diagnosis(ctx, tickets, manuals)
+        from_alert = FromAlert(ctx, SqlAlerts(deps.engine, deps.link_secret), diagnosis)
         self.service = ServiceAnswers(ctx, manuals)
         assets = Assets(ctx, tickets, self.service, self.dispatch)
         conversation = Conversation(ctx, assets, diagnosis, tickets)
@@ -114,6 +117,7 @@ class Controller:
             "greet": conversation.greet, "goodbye": conversation.goodbye,
             "thank": conversation.thank, "out_of_scope": conversation.out_of_scope,
             "message_too_long": conversation.message_too_long,
+            "start_from_alert": from_alert.start_from_alert,
             "handle_fallback": conversation.handle_fallback,
             "identify_asset": assets.identify_asset,
             "start_diagnosis": diagnosis.start_diagnosis,
@@ -142,7 +146,8 @@ class Controller:
         step = action.removeprefix("action_")
         if step not in self.steps:
             raise ValueError(f"no dialogue handler for {action}")
-        if step == "message_too_long":
+        if step in ("message_too_long", "start_from_alert"):
+            # Sent by the channel or the chat page, never typed: nothing to triage.
             self.dispatch(step, turn, found, out)
             return out
         if turn.awaiting is Awaiting.SAFETY_CHECK and self.safety.answer(turn, out):

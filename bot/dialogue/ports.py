@@ -81,3 +81,10 @@ class ManualSearch(Protocol):
     def search(self, query: str, *, language: str, family: str | None, k: int,
                model: str | None = None, procedures: bool = False) -> list[Any]:
         """The best manual passages (retrieval.search hits), [] when there are no manuals."""
+
+
+class AlertSource(Protocol):
+    def opened(self, token: str) -> Any | None:
+        """The alert a chat link names (monitoring/links.py), with the unit's latest telemetry:
+        an object with `alert` (db.telemetry.Alert), `at`, `readings`, `codes`; None when the
+        link is not valid or the alert is gone."""

@@ -132,3 +132,47 @@ def test_conversation_survives_a_restart(system, domain):
     assert any(e.get("text") == "Buenas tardes" for e in tracker["events"])
     # And the next message is still answered in Spanish.
     assert texts(system.chat(sender, "qqq zzz")) == [say("please_rephrase", "es")]
+
+
+def test_the_chat_opened_from_an_alert_link_starts_from_the_telemetry(system):
+    """Through the real Rasa and API: an alert raised on an HSC-37's telemetry in the system's
+    database, its signed link's payload sent as the chat page sends it."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from core.knowledge.loader import load_knowledge
+    from core.settings import PROJECT_ROOT
+    from monitoring import links
+    from monitoring.baseline import bands
+    from monitoring.monitor import PERSIST, Monitor
+    from monitoring.simulate import fault_targets
+    from rules.diagnosis import Diagnoser
+    from runtime.resources import engine_for
+    from tickets.catalog import default_catalog
+
+    kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    diagnoser = Diagnoser(kb)
+    family = kb.families["rotary_screw_compressor"]
+    readings = {name: band.center for name, band in bands(family).items()}
+    readings.update(fault_targets(family, diagnoser.models[family.id],
+                                  "separator_element_clogged"))
+    monitor = Monitor(engine_for(system.settings), kb, default_catalog(), diagnoser=diagnoser)
+    start_at = datetime.now(UTC)
+    raised = []
+    for i in range(PERSIST):
+        raised += monitor.handle("helios/telemetry/H37S-2020-00877", json.dumps(
+            {"ts": (start_at + timedelta(seconds=i)).isoformat(), "readings": readings}).encode()
+        ).raised
+    [alert] = raised
+    secret = links.secret_for(system.settings.data_dir, system.settings.link_secret)
+    token = links.alert_token(alert.id, secret)
+    payload = "/start_from_alert" + json.dumps({"alert_token": token, "language": "de"})
+    messages = system.chat(conversation(), payload)
+    kinds = [(m.get("custom") or {}).get("kind") for m in messages]
+    assert "alert" in kinds and "diagnosis_question" in kinds, messages
+    assert any("H37S-2020-00877" in m.get("text", "") and "gemeldet" in m.get("text", "")
+               for m in messages), messages
+    # A link that was not signed here: no alert, no diagnosis.
+    forged = "/start_from_alert" + json.dumps({"alert_token": f"{alert.id}.{'0' * 16}"})
+    kinds = [(m.get("custom") or {}).get("kind") for m in system.chat(conversation(), forged)]
+    assert "alert" not in kinds and "diagnosis_question" not in kinds

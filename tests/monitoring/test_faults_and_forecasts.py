@@ -17,6 +17,7 @@ from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT
 from db import telemetry
 from db.tickets import Ticket
+from monitoring import links
 from monitoring.baseline import bands, signs
 from monitoring.likely import likely_faults
 from monitoring.maintenance import coming_due
@@ -27,6 +28,7 @@ from rules.diagnosis import Diagnoser
 from tickets.catalog import default_catalog
 
 COMPRESSOR = "H37S-2020-00877"  # an HSC-37
+SECRET = b"test-links"
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 
@@ -41,7 +43,8 @@ def diagnoser(kb):
 
 
 def monitor_for(engine, kb, diagnoser, clock: dict) -> Monitor:
-    return Monitor(engine, kb, default_catalog(), now=lambda: clock["now"], diagnoser=diagnoser)
+    return Monitor(engine, kb, default_catalog(), now=lambda: clock["now"], diagnoser=diagnoser,
+                   link_secret=SECRET)
 
 
 def tickets(engine) -> list[Ticket]:
@@ -106,6 +109,8 @@ def test_a_likely_fault_opens_one_incident_after_a_few_messages_and_clears(engin
         "incident", "P3", "monitoring", COMPRESSOR)
     assert "separator_element_clogged" in ticket.description
     assert ticket.diagnosis["source"] == "monitoring"
+    # The customer's way into the guided check: the alert's signed chat link.
+    assert links.chat_url(alert.id, SECRET) in ticket.description
     stored = telemetry.get_alert(engine, alert.id)
     assert stored.details["question"]["text"]
     cleared = []

@@ -53,10 +53,33 @@ class Diagnosis:
         if code:
             out.say(say("code_info", turn.language, code=code,
                         title=self._code_title(family, code, turn.language)))
+        self._begin(turn, out, state, outcome, asset)
+
+    def start_with(self, turn: Turn, out: Outcome, asset: AssetInfo, *,
+                   observations: dict[str, Any], code: str | None,
+                   hints: list[str]) -> None:
+        """A session that starts with what is already known (a unit's telemetry): those
+        observations answered, the faults they point to as hints; only the questions they
+        leave open are asked."""
+        try:
+            state, outcome = self.ctx.diagnoser.start(
+                family=asset.family, model=asset.model, serial=asset.serial,
+                language=turn.language, error_code=code, observations=observations)
+        except AnswerError:
+            logger.exception("diagnosis could not start from telemetry for %s", turn.sender)
+            out.say(say("ask_problem", turn.language))
+            return
+        if hints and outcome["status"] == "question":
+            state.hinted = list(hints)
+            outcome = self.ctx.diagnoser.evaluate(state)
+        self._begin(turn, out, state, outcome, asset)
+
+    def _begin(self, turn: Turn, out: Outcome, state: DiagnosisState, outcome: dict[str, Any],
+               asset: AssetInfo | None) -> None:
         session_id = f"{turn.sender[:60]}:{turn.message_id[:60]}"
-        ctx.sessions.create(session_id, state, outcome["status"])
+        self.ctx.sessions.create(session_id, state, outcome["status"])
         out.slots["diagnosis_session"] = session_id
-        self._outcome(turn, out, outcome, family, asset)
+        self._outcome(turn, out, outcome, state.family, asset)
 
     def answer(self, turn: Turn, found: Mentions, out: Outcome, *,
                strict: bool = False) -> bool:
