@@ -133,6 +133,14 @@ class OpenedAlert:
     codes: list[str]
 
 
+@dataclass(frozen=True)
+class RecentTelemetry:
+    at: datetime
+    readings: dict[str, Any]
+    codes: list[str]
+    candidates: list[str]
+
+
 class SqlAlerts:
     """Alerts and telemetry of the monitoring (db/telemetry.py), for the chat opened from an
     alert's link."""
@@ -150,6 +158,15 @@ class SqlAlerts:
             return OpenedAlert(alert, None, {}, [])
         return OpenedAlert(alert, rows[0].at, dict(rows[0].readings),
                            list(rows[0].active_codes))
+
+    def recent(self, serial: str, *, since: datetime) -> RecentTelemetry | None:
+        rows = telemetry.latest(self.engine, serial, limit=1)
+        if not rows or rows[0].at < since:
+            return None
+        faults = telemetry.open_alerts(self.engine, serial=serial, kind="fault")
+        candidates = [c["fault_id"] for a in faults for c in a.details.get("candidates", [])]
+        return RecentTelemetry(rows[0].at, dict(rows[0].readings), list(rows[0].active_codes),
+                               candidates)
 
 
 class IndexSearch:

@@ -103,8 +103,9 @@ class Controller:
         self.ctx = ctx
         tickets = Tickets(ctx)
         manuals = Manuals(ctx, tickets)
-        diagnosis = Diagnosis(ctx, tickets, manuals)
-        from_alert = FromAlert(ctx, SqlAlerts(deps.engine, deps.link_secret), diagnosis)
+        alerts = SqlAlerts(deps.engine, deps.link_secret)
+        diagnosis = Diagnosis(ctx, tickets, manuals, alerts)
+        from_alert = FromAlert(ctx, alerts, diagnosis)
         self.service = ServiceAnswers(ctx, manuals)
         assets = Assets(ctx, tickets, self.service, self.dispatch)
         conversation = Conversation(ctx, assets, diagnosis, tickets)

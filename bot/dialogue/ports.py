@@ -88,3 +88,7 @@ class AlertSource(Protocol):
         """The alert a chat link names (monitoring/links.py), with the unit's latest telemetry:
         an object with `alert` (db.telemetry.Alert), `at`, `readings`, `codes`; None when the
         link is not valid or the alert is gone."""
+
+    def recent(self, serial: str, *, since: Any) -> Any | None:
+        """The unit's latest telemetry if it came after `since`, with the candidate faults of
+        its open fault alert: an object with `at`, `readings`, `codes`, `candidates`."""

@@ -106,3 +106,30 @@ def test_the_telemetry_saves_questions(deps, alert_id):
     with_telemetry = questions({**readings, "active_error_code": "none"}, [FAULT])
     without = questions({}, [])
     assert with_telemetry < without, (with_telemetry, without)
+
+
+def test_a_customer_writing_about_a_reporting_unit_gets_the_telemetry_used(deps):
+    """No link: the customer names the serial; the unit's telemetry of the last hours answers
+    what it measures (not shown: the chat may not know who writes)."""
+    from tests.conftest import NOW
+
+    monitor = Monitor(deps.engine, deps.diagnoser.kb, default_catalog(), now=lambda: NOW,
+                      diagnoser=deps.diagnoser)
+    readings = telemetry_of(deps)
+    for i in range(PERSIST):
+        monitor.handle(f"helios/telemetry/{COMPRESSOR}", json.dumps(
+            {"ts": (NOW - timedelta(hours=1, seconds=-i)).isoformat(),
+             "readings": readings}).encode())
+    chat = Chat(Controller(deps))
+    out = chat.send("action_start_diagnosis", "report_problem",
+                    f"Our compressor {COMPRESSOR} is not giving enough air")
+    text = text_of(out)
+    assert "latest readings your machine sent" in text
+    assert "1.9" not in text  # the readings themselves are not shown
+    question = custom_of(out, "diagnosis_question")
+    assert question["observation_id"] not in readings
+    # Without telemetry the same message starts elsewhere, and says nothing of readings.
+    other = Chat(Controller(deps), sender="conv-test-2")
+    plain = other.send("action_start_diagnosis", "report_problem",
+                       "Our compressor H37S-2019-00412 is not giving enough air")
+    assert "latest readings" not in text_of(plain)

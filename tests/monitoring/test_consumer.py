@@ -186,3 +186,49 @@ def test_a_broker_restart_mid_stream_loses_no_qos1_message(own_broker, engine, k
         device.loop_stop()
         device.disconnect()
         consumer.stop(forget=True)
+
+
+def test_a_slow_ramp_over_mqtt_is_forecast_before_its_limit(broker, engine, kb):
+    """Two and a half days of an HSC-37 whose separator clogs, played through the machine's
+    broker in seconds (telemetry time in the messages), every tenth message sent twice."""
+    from datetime import UTC, datetime
+
+    from monitoring.baseline import bands
+    from monitoring.simulate import FleetSimulator, Injection
+
+    unit = "H37S-2020-00877"
+    start = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    monitor = Monitor(engine, kb, default_catalog())
+    consumer = Consumer(monitor, broker, client_id=f"test-ramp-{uuid.uuid4().hex[:8]}")
+    consumer.start()
+    pub = publisher()
+    sim = FleetSimulator(kb, [Injection(unit, fault="separator_element_clogged", ramp_h=240,
+                                        start_h=12)], seed=5, start=start, serials=[unit])
+    band = bands(sim.units[unit].unit.family)["separator_dp_bar"]
+    steps = int(2.5 * 86_400 / 1800)
+    try:
+        wait("the consumer subscribes", consumer.subscribed.is_set)
+        for i in range(steps):
+            topic, payload = sim.message(unit, i * 1800)
+            body = json.dumps(payload)
+            pub.publish(topic, body, qos=1).wait_for_publish(5)
+            if i % 10 == 0:
+                pub.publish(topic, body, qos=1).wait_for_publish(5)
+        again = len(range(0, steps, 10))
+        wait("every message handled",
+             lambda: monitor.counts["accepted"] + monitor.counts["duplicate"] >= steps + again,
+             30)
+        assert (monitor.counts["accepted"], monitor.counts["duplicate"]) == (steps, again)
+        forecasts = [a for a in telemetry.open_alerts(engine, kind="predicted")
+                     if a.condition_id == "trend:separator_dp_bar"]
+        assert len(forecasts) == 1
+        [forecast] = forecasts
+        # Raised while the reading was still inside its normal cell, before the limit.
+        assert forecast.evidence["separator_dp_bar"] < band.ceiling
+        assert forecast.details["eta_days"] > 0 and forecast.ticket_id
+        requests = [t for t in tickets(engine) if t.id == forecast.ticket_id]
+        assert requests[0].type == "service_request"
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        consumer.stop(forget=True)

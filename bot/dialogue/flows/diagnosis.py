@@ -5,6 +5,7 @@ stands."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from bot.dialogue import diagnosis_view
@@ -14,6 +15,7 @@ from bot.dialogue.flows.context import FEEDBACK_INTENTS, FlowContext, ask_asset,
 from bot.dialogue.flows.manuals import Manuals
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import say
+from bot.dialogue.ports import AlertSource
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo
 from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
@@ -23,9 +25,14 @@ from rules.i18n import Texts
 logger = logging.getLogger(__name__)
 
 
+# A unit's telemetry this recent answers what it measures when its customer reports a problem.
+RECENT_TELEMETRY = timedelta(hours=24)
+
+
 class Diagnosis:
-    def __init__(self, ctx: FlowContext, tickets: Tickets, manuals: Manuals) -> None:
-        self.ctx, self.tickets, self.manuals = ctx, tickets, manuals
+    def __init__(self, ctx: FlowContext, tickets: Tickets, manuals: Manuals,
+                 alerts: AlertSource | None = None) -> None:
+        self.ctx, self.tickets, self.manuals, self.alerts = ctx, tickets, manuals, alerts
 
     def start_diagnosis(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         ctx = self.ctx
@@ -41,19 +48,41 @@ class Diagnosis:
             return
         if code and code not in kb.families[family].error_codes:
             code = None
+        known, hints = self._telemetry(asset, family)
         try:
             state, outcome = ctx.diagnoser.start(
                 family=family, model=asset.model if asset else None,
                 serial=asset.serial if asset else None, language=turn.language,
-                error_code=code, symptom=turn.text)
+                error_code=code, symptom=turn.text, observations=known)
         except AnswerError:
             logger.exception("diagnosis could not start for %s", turn.sender)
             out.say(say("ask_problem", turn.language))
             return
+        if known:
+            # The readings are the customer's own machine's; they are used, not shown (the
+            # chat may not know who is writing).
+            out.say(say("telemetry_used", turn.language))
+            if hints and outcome["status"] == "question":
+                state.hinted = sorted(set(state.hinted) | set(hints))
+                outcome = ctx.diagnoser.evaluate(state)
         if code:
             out.say(say("code_info", turn.language, code=code,
                         title=self._code_title(family, code, turn.language)))
         self._begin(turn, out, state, outcome, asset)
+
+    def _telemetry(self, asset: AssetInfo | None, family: str
+                   ) -> tuple[dict[str, Any], list[str]]:
+        """What the unit's recent telemetry answers (the readings of the family it reports),
+        and the faults its open fault alert points to."""
+        if self.alerts is None or asset is None or asset.serial is None:
+            return {}, []
+        recent = self.alerts.recent(asset.serial, since=self.ctx.now() - RECENT_TELEMETRY)
+        if recent is None:
+            return {}, []
+        fam = self.ctx.diagnoser.kb.families[family]
+        known = {name: value for name, value in recent.readings.items()
+                 if name in fam.observations and name != fam.error_code_observation}
+        return known, [f for f in recent.candidates if f in fam.faults]
 
     def start_with(self, turn: Turn, out: Outcome, asset: AssetInfo, *,
                    observations: dict[str, Any], code: str | None,
