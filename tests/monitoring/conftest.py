@@ -7,3 +7,4 @@ from tests.tickets.fixtures import (  # noqa: F401  (the store on SQLite and Pos
     pg_server,
     postgres_url,
 )
+from tests.tickets.test_api import client  # noqa: F401  (the API's test client)

@@ -8,28 +8,18 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.deps import engine_for
 from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT
 from monitoring.monitor import Monitor
 from monitoring.simulate import FleetSimulator, Injection
+from tests.tickets.test_api import auth
 from tickets.catalog import default_catalog
 
 OWN = "H37S-2020-00877"  # CUST-001's HSC-37
 OTHERS = "H37S-2019-00412"  # CUST-002's
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture()
-def client(app):
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-def auth(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture()
