@@ -160,10 +160,16 @@ class SqlAlerts:
                            list(rows[0].active_codes))
 
     def recent(self, serial: str, *, since: datetime) -> RecentTelemetry | None:
-        rows = telemetry.latest(self.engine, serial, limit=1)
-        if not rows or rows[0].at < since:
+        try:
+            rows = telemetry.latest(self.engine, serial, limit=1)
+            if not rows or rows[0].at < since:
+                return None
+            faults = telemetry.open_alerts(self.engine, serial=serial, kind="fault")
+        except SQLAlchemyError:
+            # The telemetry helps a diagnosis; the store being away must not stop one.
+            logger.warning("telemetry of %s unavailable; the diagnosis starts without it",
+                           serial)
             return None
-        faults = telemetry.open_alerts(self.engine, serial=serial, kind="fault")
         candidates = [c["fault_id"] for a in faults for c in a.details.get("candidates", [])]
         return RecentTelemetry(rows[0].at, dict(rows[0].readings), list(rows[0].active_codes),
                                candidates)
