@@ -64,7 +64,10 @@ def test_the_chat_opened_from_an_alert_starts_from_the_telemetry(deps, alert_id,
     intro = custom_of(out, "alert")
     assert intro["alert_id"] == alert_id
     text = text_of(out)
-    assert COMPRESSOR in text and "separator_dp_bar 1.9 bar" in text
+    assert COMPRESSOR in text
+    # The readings named in the customer's language, with its decimal mark.
+    assert {"en": "separator pressure drop 1.9 bar", "de": "Differenzdruck am Ölabscheider 1,9 bar",
+            "el": "πτώση πίεσης διαχωριστή 1,9 bar"}[language] in text
     assert "diagnosis_question" in kinds(out)
     question = custom_of(out, "diagnosis_question")
     # Never a reading the unit reported.

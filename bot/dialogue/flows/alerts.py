@@ -1,8 +1,8 @@
 """The chat opened from an alert's link (`/chat/?alert=<token>`): the unit is known, its
 telemetry is what the customer would have told, and the guided diagnosis starts with it as
 answered observations, the alert's candidate faults as hints, in the customer's language:
-"Your HSC-37 (H37S-2020-00877) reported at 10:42 UTC: separator_dp_bar 1.4 bar. That points to:
-Separator element clogged." and then only the questions the telemetry cannot answer."""
+"Your HSC-37 (H37S-2020-00877) reported at 10:42 UTC: separator pressure drop 1.9 bar. That
+points to: Separator element clogged." and then only the questions the telemetry cannot answer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from bot.dialogue.extract import Mentions
 from bot.dialogue.flows.context import FlowContext
 from bot.dialogue.flows.diagnosis import Diagnosis
-from bot.dialogue.messages import say
+from bot.dialogue.messages import catalogue, say
 from bot.dialogue.ports import AlertSource
 from bot.dialogue.replies import Reply
 from bot.dialogue.state import Outcome, Turn
@@ -39,7 +39,7 @@ class FromAlert:
         details: dict[str, Any] = opened.alert.details or {}
         candidates = [c["fault_id"] for c in details.get("candidates", [])
                       if c.get("fault_id") in family.faults]
-        shown = ", ".join(_reading(name, value, family) for name, value in
+        shown = ", ".join(_reading(name, value, family, turn.language) for name, value in
                           sorted((opened.alert.evidence or {}).items()))
         at = opened.at or opened.alert.opened_at
         out.say(Reply(say("alert_intro", turn.language, model=asset.model, serial=asset.serial,
@@ -59,9 +59,13 @@ class FromAlert:
                                   code=codes[0] if codes else None, hints=candidates)
 
 
-def _reading(name: str, value: Any, family: Any) -> str:
+def _reading(name: str, value: Any, family: Any, language: str) -> str:
+    """A reading as the customer reads it: its name in their language, the value with the
+    decimal mark of the language, the unit ("Differenzdruck am Ölabscheider 1,9 bar")."""
     obs = family.observations.get(name)
     unit = f" {obs.unit}" if obs is not None and obs.unit else ""
-    if isinstance(value, float):
-        value = f"{value:g}"
-    return f"{name} {value}{unit}"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        value = f"{value:g}" if language == "en" else f"{value:g}".replace(".", ",")
+    label = catalogue(language).get(f"reading_{name}") or catalogue("en").get(
+        f"reading_{name}") or name
+    return f"{label} {value}{unit}"
