@@ -47,6 +47,7 @@ class Monitoring:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.consumer: Consumer | None = None
+        self.error = ""
         self._thread = threading.Thread(target=self._start, name="monitoring", daemon=True)
 
     def start(self) -> Monitoring:
@@ -54,6 +55,15 @@ class Monitoring:
         return self
 
     def _start(self) -> None:
+        try:
+            self._build()
+        except Exception as exc:  # noqa: BLE001 - said by /healthz, not lost in a thread
+            # A broken knowledge pack stops the API's start with its message; the monitoring
+            # only says it is down and why.
+            self.error = f"could not start: {exc}"
+            logger.error("monitoring %s", self.error)
+
+    def _build(self) -> None:
         settings = self.settings
         diagnoser = diagnoser_for(settings)
         monitor = Monitor(engine_for(settings), diagnoser.kb, default_catalog(),
@@ -68,7 +78,7 @@ class Monitoring:
     def status(self) -> dict[str, Any]:
         if self.consumer is None:
             return {"status": "down", "broker": self.settings.mqtt_url,
-                    "detail": "starting"}
+                    "detail": self.error or "starting"}
         return self.consumer.status()
 
     def stop(self) -> None:
