@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache, partial
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends
@@ -12,6 +13,7 @@ from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.engine import Engine
 
 from core.settings import Settings, get_settings
+from core.signing import secret_for
 from retrieval.search import Searcher
 from rules.diagnosis import Diagnoser
 from runtime.resources import diagnoser_for, engine_for, searcher_for
@@ -19,7 +21,7 @@ from tickets.catalog import Catalog, default_catalog
 
 __all__ = ["get_settings", "get_engine", "engine_for", "EngineDep", "get_action_executor",
            "get_catalog", "get_now", "searcher_for", "get_searcher_provider", "diagnoser_for",
-           "get_diagnoser"]
+           "get_diagnoser", "get_signing_secret", "SigningSecret"]
 
 
 @lru_cache(maxsize=1)
@@ -45,6 +47,20 @@ def get_catalog() -> Catalog:
 def get_now() -> datetime:
     """The current time (UTC); tests replace it to pin SLA clocks."""
     return datetime.now(UTC)
+
+
+def get_signing_secret(settings: Annotated[Settings, Depends(get_settings)]) -> bytes:
+    """The service's signing secret (core/signing.py): alert links, customers' identities."""
+    return _signing_secret(settings.data_dir, settings.link_secret)
+
+
+@lru_cache(maxsize=4)
+def _signing_secret(data_dir: Path, configured: str | None) -> bytes:
+    # Read once per process: the file is written once and never changes.
+    return secret_for(data_dir, configured)
+
+
+SigningSecret = Annotated[bytes, Depends(get_signing_secret)]
 
 
 # --- search -------------------------------------------------------------------------------

@@ -8,7 +8,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.background import lifespan as tickets_lifespan
-from api.routes import actions, chat, console, conversations, diagnostics, health
+from api.routes import (
+    actions,
+    chat,
+    console,
+    conversations,
+    diagnostics,
+    directory,
+    health,
+    identity,
+)
 from api.routes import monitoring as monitoring_routes
 from api.routes import search as search_routes
 from api.tickets import routes as tickets
@@ -33,6 +42,8 @@ def create_app() -> FastAPI:
     app.include_router(search_routes.router)
     app.include_router(diagnostics.router)
     app.include_router(monitoring_routes.router)
+    app.include_router(identity.router)
+    app.include_router(directory.router)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -115,9 +115,17 @@ class Settings(BaseSettings):
     # happens; a maintenance task due within the notice is a reminder and a service request.
     prediction_horizon_days: float = Field(30.0, gt=0)
     maintenance_notice_days: float = Field(14.0, ge=0)
-    # Signs the chat links of alerts (/chat/?alert=...); unset: a secret made once and kept in
-    # the data folder (every replica must share one: set it in a cluster).
+    # Signs the chat links of alerts (/chat/?alert=...) and customers' identities; unset: a
+    # secret made once and kept in the data folder (every replica must share one: set it in a
+    # cluster).
     link_secret: str | None = None
+    # --------------------------------------------------------------------------------------
+
+    # --- who is chatting (core/identity.py) -----------------------------------------------
+    # A customer signed in with its API key chats as itself this long; a sign-in link the
+    # service desk issues (and sends to the contact it knows) works this long.
+    identity_ttl_hours: float = Field(8.0, gt=0, le=24 * 31)
+    signin_link_ttl_hours: float = Field(72.0, gt=0, le=24 * 31)
     # --------------------------------------------------------------------------------------
 
     # --- diagnosis ------------------------------------------------------------------------

@@ -2,35 +2,18 @@
 
 The signature (HMAC-SHA256 of the alert id, 16 hex digits) keeps a guessed id from opening
 somebody else's alert in an anonymous chat: only the link the alert's ticket carries works. The
-secret is ASSISTANT_LINK_SECRET, or one made once and kept in the data folder."""
+secret is the service's signing secret (core/signing.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-from pathlib import Path
+
+from core.signing import secret_for
+
+__all__ = ["alert_id_of", "alert_token", "chat_url", "secret_for"]
 
 SIGNATURE_HEX = 16
-
-
-def secret_for(data_dir: Path, configured: str | None) -> bytes:
-    if configured:
-        return configured.encode()
-    path = data_dir / "link_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created with no permissions for others, written once; a concurrent first start
-        # that loses the race reads the winner's.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip().encode()
 
 
 def alert_token(alert_id: int, secret: bytes) -> str:

@@ -76,6 +76,19 @@ class Catalog:
     families: dict[str, dict[str, str]] = field(default_factory=dict)  # family -> code -> severity
     holidays: dict[str, tuple[str, ...]] = field(default_factory=dict)  # country -> rules
     regional_holidays: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "DE-BW" -> rules
+    # The service desk's engineers (service.yml technicians): id -> name. A ticket is assigned
+    # to one of them by id, never to free text a customer might be shown.
+    technicians: dict[str, str] = field(default_factory=dict)
+
+    def technician(self, technician_id: str) -> str:
+        """The engineer's name; raises UnknownReferenceError for an id not on the list."""
+        try:
+            return self.technicians[technician_id]
+        except KeyError:
+            raise UnknownReferenceError(
+                "assignee", technician_id,
+                f"unknown engineer {technician_id!r}: assign one of the technicians list "
+                f"(GET /api/v1/technicians)") from None
 
     def customer(self, customer_id: str) -> Customer:
         try:
@@ -355,7 +368,8 @@ def catalog_from(knowledge: KnowledgeBase, calendar_file: Path = CALENDAR_FILE) 
             raise ServiceDataError(f"{calendar_file.name}: sites[{site_id}]: no such site in "
                                    f"{SERVICE_FILE}")
     regional = {code: rules for code, (_, _, rules) in calendar.subdivisions.items()}
-    return Catalog(customers, tiers, families, calendar.holidays, regional)
+    technicians = {t.id: t.name for t in service.technicians}
+    return Catalog(customers, tiers, families, calendar.holidays, regional, technicians)
 
 
 def load_catalog(knowledge_dir: Path, calendar_file: Path = CALENDAR_FILE) -> Catalog:

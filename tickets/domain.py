@@ -155,6 +155,8 @@ def plan_update(current: dict[str, Any], *, status: str | None = None,
     resumes the clock (see tickets.sla)."""
     changes: dict[str, Any] = {}
     state = current["status"]
+    if assignee is not None and not unassign:
+        catalog.technician(assignee)  # an engineer of the list, or UnknownReferenceError
     if assignee is not None or unassign:
         changes["assignee"] = None if unassign else assignee
         if status is None and not unassign:

@@ -8,7 +8,11 @@ sessionStorage; knowing it is the capability to post into that conversation and 
 engineers' replies to it, exactly as knowing the sender id is with Rasa's own REST channel.
 That is why the id must be long and random (the pattern below refuses short or
 guessable-looking ones) and why replies expose nothing but the reply text, its author's name
-and time, and the ticket number the customer is told anyway."""
+and time, and the ticket number the customer is told anyway.
+
+Who is chatting is a separate matter: the page opened from the customer portal carries a signed
+identity (core/identity.py), checked here and passed to the actions in the message's metadata;
+without it the conversation is anonymous and shown no customer data."""
 
 from __future__ import annotations
 
@@ -23,15 +27,16 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from api.deps import EngineDep, get_catalog, get_now, get_settings
+from api.deps import EngineDep, SigningSecret, get_catalog, get_now, get_settings
 from api.health_checks import OK, check_rasa
 from api.ratelimit import RateLimiter
 from api.routes.console import SECURITY_HEADERS
 from api.tickets.http import TicketRoute
+from core import identity
 from core.settings import Settings
 from db import late_turns
 from tickets import conversations, spool, store
@@ -51,6 +56,7 @@ RASA_TIMEOUT = httpx.Timeout(60.0, connect=3.0)
 
 BAD_CONVERSATION_ID = "conversation_id must be 16-64 letters, digits, '_' or '-'"
 EMPTY_MESSAGE = "message must not be empty"
+IDENTITY_INVALID = "identity token invalid or expired: sign in again, or chat as a guest"
 UNAVAILABLE = "the assistant is unavailable, please try again"
 NO_STORE = {"Cache-Control": "no-store"}
 TOO_MANY_CALLBACKS = "too many callback requests from this address; please call the hotline"
@@ -66,6 +72,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 class ChatMessage(BaseModel):
     conversation_id: str
     message: str
+    # A signed identity (core/identity.py; the portal hands it to the page): the chat then
+    # sees its customer's data. Without one the chat is anonymous.
+    identity: str | None = Field(None, max_length=identity.MAX_TOKEN_CHARS)
 
 
 class ChatStatus(BaseModel):
@@ -143,20 +152,30 @@ async def chat_asset(asset: str) -> FileResponse:
 @api_router.post(
     "/messages",
     summary="Send the customer's message to the assistant; answers with its replies",
-    responses={422: {"description": "bad conversation id or empty message"},
+    responses={401: {"description": "the identity token is invalid or expired"},
+               422: {"description": "bad conversation id or empty message"},
                503: {"description": "the Rasa server is unreachable or failed"}},
 )
-async def send_message(body: ChatMessage, settings: SettingsDep,
-                       client: RasaClient) -> JSONResponse:
+async def send_message(body: ChatMessage, settings: SettingsDep, client: RasaClient,
+                       secret: SigningSecret) -> JSONResponse:
     _check_conversation_id(body.conversation_id)
     if not body.message.strip():
         raise HTTPException(422, EMPTY_MESSAGE)
+    payload: dict[str, Any] = {"sender": body.conversation_id, "message": body.message}
+    if body.identity:
+        # Told here, so the page can fall back to a guest chat; the actions verify it again
+        # (the REST channel may be called without this proxy).
+        try:
+            identity.verify(body.identity, secret, now=datetime.now(UTC))
+        except identity.InvalidIdentityError as exc:
+            logger.info("chat identity refused: %s", exc)
+            raise HTTPException(401, IDENTITY_INVALID) from None
+        payload["metadata"] = {"identity": body.identity}
     # Rasa's channels are not behind its --auth-token (that guards the HTTP API only), so the
     # REST webhook is called without it. Length limits are the channel's (413, passed through).
     url = f"{settings.rasa_base_url}/webhooks/rest/webhook"
     try:
-        answer = await client.post(url, json={"sender": body.conversation_id,
-                                              "message": body.message})
+        answer = await client.post(url, json=payload)
     except httpx.HTTPError:
         logger.warning("Rasa unreachable at %s", url, exc_info=True)
         raise HTTPException(503, UNAVAILABLE) from None

@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from api.auth.dependencies import AnyActor
-from api.deps import EngineDep, get_diagnoser, get_settings
+from api.deps import EngineDep, SigningSecret, get_diagnoser, get_settings
 from core.settings import Settings
 from db import telemetry as store
-from monitoring import links, views
+from monitoring import views
 from rules.diagnosis import Diagnoser
 
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
@@ -30,18 +30,19 @@ Kind = Literal["critical", "fault", "predicted", "maintenance"]
 @router.get("/assets/{serial}/telemetry",
             summary="A unit's latest readings, their trends and predicted limits, open alerts")
 async def asset_telemetry(serial: str, actor: AnyActor, engine: EngineDep,
-                          diagnoser: DiagnoserDep, settings: SettingsDep) -> dict[str, Any]:
+                          diagnoser: DiagnoserDep, settings: SettingsDep,
+                          secret: SigningSecret) -> dict[str, Any]:
     unit = views.unit_of(diagnoser.kb, serial)
     if unit is None or (actor.role == "customer" and unit.customer_id != actor.customer_id):
         raise HTTPException(404, f"no installed unit {serial}")
     return await asyncio.to_thread(views.asset_telemetry, engine, unit,
                                    horizon_days=settings.prediction_horizon_days,
-                                   secret=_secret(settings))
+                                   secret=secret)
 
 
 @router.get("/alerts", summary="Alerts raised on telemetry (customers: their own)")
 async def list_alerts(
-    actor: AnyActor, engine: EngineDep, settings: SettingsDep,
+    actor: AnyActor, engine: EngineDep, secret: SigningSecret,
     state: Annotated[Literal["open", "cleared", "all"], Query()] = "open",
     customer_id: Annotated[str | None, Query(max_length=60)] = None,
     severity: Annotated[Priority | None, Query(description="the alert's priority")] = None,
@@ -56,9 +57,4 @@ async def list_alerts(
     alerts = await asyncio.to_thread(
         store.open_alerts, engine, serial=serial, customer_id=customer_id,
         state=None if state == "all" else state, kind=kind, priority=severity, limit=limit)
-    secret = _secret(settings)
     return {"items": [views.alert_view(a, secret) for a in alerts], "count": len(alerts)}
-
-
-def _secret(settings: Settings) -> bytes:
-    return links.secret_for(settings.data_dir, settings.link_secret)

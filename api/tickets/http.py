@@ -109,7 +109,8 @@ def to_public(ticket: Ticket, now: datetime, catalog: Catalog) -> TicketPublic:
     resolved = ticket.resolved_at
     return TicketPublic(
         **{name: getattr(ticket, name) for name in TicketPublic.model_fields
-           if name not in ("sla", "allowed_transitions")},
+           if name not in ("sla", "allowed_transitions", "assignee_name")},
+        assignee_name=catalog.technicians.get(ticket.assignee or ""),
         allowed_transitions=workflow.allowed_transitions(ticket.status),  # type: ignore[arg-type]
         sla=SlaState(
             clock=catalog.tiers[ticket.contract_tier].clock,

@@ -118,7 +118,8 @@ class TicketPublic(BaseModel):
     description: str
     escalation_reason: str | None
     error_code: str | None
-    assignee: str | None
+    assignee: str | None  # a technician's id (the service desk's list)
+    assignee_name: str | None  # that engineer's name
     transcript: list[dict[str, Any]]
     diagnosis: dict[str, Any] | None
     citations: list[dict[str, Any]]

@@ -24,6 +24,7 @@ from bot.actions import late, wiring
 from bot.actions.wiring import controller
 from bot.dialogue.controller import Outcome, Turn
 from bot.dialogue.messages import say
+from core import identity
 from db import late_turns
 from tickets import conversations
 from tickets.errors import TicketNotFoundError
@@ -32,7 +33,9 @@ from tickets.spool import ASSISTANT
 logger = logging.getLogger(__name__)
 
 
-def turn_from(tracker: Tracker) -> Turn:
+def turn_from(tracker: Tracker, secret: bytes = b"") -> Turn:
+    """The latest message as the dialogue core reads it; its signed identity (put in the
+    message's metadata by the chat proxy) verified with `secret`."""
     latest = tracker.latest_message or {}
     text = str(latest.get("text") or "")
     if text.startswith("/"):  # a button's payload, not words of the customer
@@ -47,7 +50,10 @@ def turn_from(tracker: Tracker) -> Turn:
     return Turn(sender=tracker.sender_id, intent=intent, text=text,
                 language=str(tracker.get_slot("language") or "en"),
                 entities=list(latest.get("entities") or []), slots=dict(tracker.slots),
-                events=list(tracker.events), message_id=message_id, ranking=ranking)
+                events=list(tracker.events), message_id=message_id, ranking=ranking,
+                verified_customer=identity.verified_customer(
+                    (latest.get("metadata") or {}).get("identity"), secret,
+                    now=datetime.now(UTC)))
 
 
 def _handoff(turn: Turn, cursor: int) -> tuple[bool, list[Any]]:
@@ -80,7 +86,7 @@ class SupportAction(Action, abc.ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        turn = turn_from(tracker)
+        turn = turn_from(tracker, controller().s.link_secret)
         engine = controller().s.engine
         events: list[dict[str, Any]] = []
         shown: set[int] = set()

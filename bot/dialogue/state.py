@@ -66,6 +66,14 @@ class Turn:
     events: list[dict[str, Any]] = field(default_factory=list)
     message_id: str = ""  # stable per user message: the idempotency of its escalation
     ranking: list[tuple[str, float]] = field(default_factory=list)  # NLU's intents, best first
+    # The customer this message's signed identity proves (core/identity.py); None: anonymous,
+    # shown no customer data.
+    verified_customer: str | None = None
+
+    def may_see(self, customer_id: str | None) -> bool:
+        """Whether this chat may be shown the customer's data (company, site, contract,
+        tickets): only when its identity proves it is that customer."""
+        return customer_id is not None and customer_id == self.verified_customer
 
     def slot(self, name: str, default: Any = None) -> Any:
         value = self.slots.get(name)
@@ -88,7 +96,8 @@ class Turn:
         """The message that asked for a put-aside task, answered now with what is known."""
         return Turn(self.sender, intent if intent is not None else self.intent, pending.text,
                     self.language, [], self.slots, self.events,
-                    pending.message_id or self.message_id)
+                    pending.message_id or self.message_id,
+                    verified_customer=self.verified_customer)
 
 
 @dataclass

@@ -20,6 +20,7 @@ class Chat:
     slots: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     turns: int = 0
+    verified_customer: str | None = None  # the customer a signed identity proves; None: anonymous
 
     def send(self, action: str, intent: str, text: str = "",
              entities: list[dict[str, Any]] | None = None,
@@ -30,7 +31,8 @@ class Chat:
                             "parse_data": {"intent": {"name": intent}}})
         turn = Turn(self.sender, intent, text, self.language, entities or [],
                     {"language": self.language, **self.slots}, list(self.events),
-                    message_id=f"m{self.turns}", ranking=ranking or [(intent, 1.0)])
+                    message_id=f"m{self.turns}", ranking=ranking or [(intent, 1.0)],
+                    verified_customer=self.verified_customer)
         out = self.controller.run(action, turn)
         self.slots.update(out.slots)
         for reply in out.replies:

@@ -135,7 +135,7 @@ def test_two_misunderstood_messages_in_a_row_escalate(chat, deps):
 
 
 def test_asking_for_a_person_tells_the_contract_response_time_in_the_language(deps):
-    chat = Chat(Controller(deps), language="es")
+    chat = Chat(Controller(deps), language="es", verified_customer="CUST-005")
     out = chat.send("action_talk_to_human", "talk_to_human", "quiero hablar con una persona")
     assert text_of(out) == say("ask_serial_for_ticket", "es")
     out = chat.send("action_identify_asset", "identify_asset", "H37S-2022-01580")
@@ -149,6 +149,7 @@ def test_asking_for_a_person_tells_the_contract_response_time_in_the_language(de
 
 
 def test_ticket_status_lists_the_customers_own_tickets(chat, deps):
+    chat.verified_customer = "CUST-002"  # signed in (core/identity.py): PUMP's customer
     chat.send("action_identify_asset", "identify_asset", PUMP)
     opened = custom_of(chat.send("action_book_visit", "book_service_visit",
                                  "please send a technician next week"), "ticket")
@@ -157,11 +158,60 @@ def test_ticket_status_lists_the_customers_own_tickets(chat, deps):
     out = chat.send("action_ticket_status", "ticket_status", "what's the status of my ticket?")
     assert custom_of(out, "ticket_status")["ticket_numbers"] == [opened["ticket_number"]]
     assert say("status_new", "en") in text_of(out)
-    other = Chat(Controller(chat.controller.s), sender="conv-other")
+    other = Chat(Controller(chat.controller.s), sender="conv-other",
+                 verified_customer="CUST-001")
     other.send("action_identify_asset", "identify_asset", "P100-2021-00542")  # CUST-001
     out = other.send("action_ticket_status", "ticket_status",
                      f"status of ticket {opened['ticket_number']}")
     assert text_of(out) == say("ticket_status_none", "en")  # not this customer's ticket
+    # The same customer signed in from another conversation sees it.
+    again = Chat(Controller(chat.controller.s), sender="conv-again", verified_customer="CUST-002")
+    out = again.send("action_ticket_status", "ticket_status", "what is the status of my ticket?")
+    assert custom_of(out, "ticket_status")["ticket_numbers"] == [opened["ticket_number"]]
+
+
+def test_an_anonymous_chat_is_shown_no_customer_data(deps):
+    """A serial is printed on the nameplate and guessable from its pattern: typing one in an
+    anonymous chat tells nothing of its customer (company, site, contract, tickets, the
+    engineers on them); help, prices and a ticket of its own it still gets."""
+    from tickets import store
+    from tickets.domain import Actor
+
+    signed_in = Chat(Controller(deps), sender="conv-owner", verified_customer="CUST-002")
+    signed_in.send("action_identify_asset", "identify_asset", PUMP)
+    owners = custom_of(signed_in.send("action_book_visit", "book_service_visit",
+                                      "please send a technician next week"), "ticket")
+    [ticket] = tickets(deps)
+    engineer = Actor(name="T-GR-01", role="engineer")
+    store.update_ticket(deps.engine, ticket_id=ticket.id, viewer=engineer, catalog=deps.catalog,
+                        now=deps.now(), assignee="T-GR-01")
+    customer = deps.catalog.customers["CUST-002"]
+    private = [customer.name, *(s.name for s in customer.sites.values()),
+               deps.service.tier(customer.tier)["name"], "Nikos Papadakis",
+               f"#{owners['ticket_number']}"]
+
+    guest = Chat(Controller(deps), sender="conv-guest")
+    said = [guest.send("action_identify_asset", "identify_asset", PUMP)]
+    assert said[0].replies[0].text == say("asset_identified_guest", "en", model="HCP-50",
+                                          serial=PUMP)
+    said.append(out := guest.send("action_answer_contract", "ask_contract",
+                                  f"is {PUMP} under warranty?"))
+    assert text_of(out) == say("verify_for_customer_data", "en") and "contract" not in kinds(out)
+    said.append(out := guest.send("action_ticket_status", "ticket_status",
+                                  f"status of ticket {owners['ticket_number']}?"))
+    assert text_of(out) == say("ticket_status_guest_none", "en")
+    said.append(out := guest.send("action_answer_spare_part", "ask_spare_part",
+                                  "I need a bearing set"))
+    assert custom_of(out, "spare_part")["part_numbers"] == ["HCP-BRG-050"]  # list price
+    said.append(out := guest.send("action_talk_to_human", "talk_to_human",
+                                  "I want to talk to an engineer"))
+    own = custom_of(out, "ticket")["ticket_number"]
+    said.append(out := guest.send("action_ticket_status", "ticket_status",
+                                  "what is the status of my ticket?"))
+    assert custom_of(out, "ticket_status")["ticket_numbers"] == [own]  # its own, only
+    shown = "\n".join(text_of(o) for o in said)
+    assert not [p for p in private if p in shown], shown
+    assert "% off" not in shown
 
 
 def test_an_unreachable_ticket_store_spools_the_escalation_and_files_it_later(
@@ -208,6 +258,7 @@ def test_readings_are_parsed_and_bad_units_explained(chat):
 
 
 def test_service_data_answers(chat):
+    chat.verified_customer = "CUST-002"  # the contract is shown to its customer only
     out = chat.send("action_answer_spare_part", "ask_spare_part",
                     "price and stock of HCP-MS-050?")
     assert custom_of(out, "spare_part")["part_numbers"] == ["HCP-MS-050"]

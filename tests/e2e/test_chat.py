@@ -176,3 +176,49 @@ def test_the_chat_opened_from_an_alert_link_starts_from_the_telemetry(system):
     forged = "/start_from_alert" + json.dumps({"alert_token": f"{alert.id}.{'0' * 16}"})
     kinds = [(m.get("custom") or {}).get("kind") for m in system.chat(conversation(), forged)]
     assert "alert" not in kinds and "diagnosis_question" not in kinds
+
+
+def test_a_serial_shows_its_customer_only_to_a_signed_in_chat(system):
+    """Through the chat page's proxy and the real Rasa: the nameplate's serial in an anonymous
+    chat names no company and shows no contract; the same with the identity the portal hands
+    over does; the REST channel called directly with an identity signed elsewhere is anonymous
+    (the actions verify it themselves)."""
+    from datetime import UTC, datetime, timedelta
+
+    from core import identity
+    from core.signing import secret_for
+
+    serial, company = "P100-2021-00542", "Aegean Bottling S.A."  # CUST-001's pump
+    secret = secret_for(system.settings.data_dir, system.settings.link_secret)
+    token, _ = identity.issue("CUST-001", secret, now=datetime.now(UTC), ttl=timedelta(hours=1))
+
+    def page(conversation_id: str, text: str, with_identity: str | None = None) -> list[dict]:
+        body = {"conversation_id": conversation_id, "message": text}
+        if with_identity:
+            body["identity"] = with_identity
+        answer = httpx.post(f"{system.api}/chat/api/messages", json=body, timeout=60)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["messages"]
+
+    def kinds(messages: list[dict]) -> list[str | None]:
+        return [(m.get("custom") or {}).get("kind") for m in messages]
+
+    guest = f"guest-{uuid.uuid4().hex}"
+    shown = " ".join(texts(page(guest, serial)))
+    assert serial in shown and company not in shown
+    contract = page(guest, "is it still under warranty? which contract do we have?")
+    assert "contract" not in kinds(contract) and company not in " ".join(texts(contract))
+
+    signed = f"signed-{uuid.uuid4().hex}"
+    assert company in " ".join(texts(page(signed, serial, token)))
+    assert "contract" in kinds(page(signed, "is it still under warranty? which contract do "
+                                            "we have?", token))
+
+    forged, _ = identity.issue("CUST-001", b"a guessed secret", now=datetime.now(UTC),
+                               ttl=timedelta(hours=1))
+    refused = httpx.post(f"{system.api}/chat/api/messages", timeout=60, json={
+        "conversation_id": f"forged-{uuid.uuid4().hex}", "message": serial, "identity": forged})
+    assert refused.status_code == 401
+    direct = httpx.post(f"{system.rasa}/webhooks/rest/webhook", timeout=60, json={
+        "sender": conversation(), "message": serial, "metadata": {"identity": forged}}).json()
+    assert serial in " ".join(texts(direct)) and company not in " ".join(texts(direct))

@@ -20,7 +20,7 @@ def test_customer_message_moves_waiting_customer_back_to_in_progress(engine):
         conversation_id="chat-42"), actor=Actor("assistant", "assistant"), catalog=catalog,
         now=now)
     update_ticket(engine, ticket_id=ticket.id, viewer=ENGINEER, catalog=catalog, now=now,
-                  assignee="Eleni")
+                  assignee="T-GR-02")
     for status in ("in_progress", "waiting_customer"):
         update_ticket(engine, ticket_id=ticket.id, viewer=ENGINEER, catalog=catalog, now=now,
                       status=status)

@@ -30,7 +30,7 @@ def in_progress(customer: str, priority: str, created: datetime) -> dict:
     values = build_ticket(NewTicket(customer_id=customer, subject="s", description="d",
                                     type="incident", priority=priority),
                           catalog=CATALOG, created_by="test", now=created)
-    for change in ({"assignee": "T-1"}, {"status": "in_progress"}):
+    for change in ({"assignee": "T-GR-01"}, {"status": "in_progress"}):
         values.update(plan_update(values, **change, catalog=CATALOG, now=created))
     return values
 
@@ -149,7 +149,7 @@ def test_priority_change_while_paused_keeps_the_clock_stopped():
 def test_assignment_while_waiting_does_not_restart_the_clock():
     values = in_progress("CUST-006", "P1", utc(2026, 11, 26, 9))
     waiting, _ = pause_and_resume(values, utc(2026, 11, 27, 14), utc(2026, 11, 30, 9))
-    changes = plan_update(waiting, assignee="T-2", catalog=CATALOG, now=utc(2026, 11, 27, 15))
+    changes = plan_update(waiting, assignee="T-GR-02", catalog=CATALOG, now=utc(2026, 11, 27, 15))
     assert changes["next_due_at"] is None and "sla_paused_at" not in changes
 
 

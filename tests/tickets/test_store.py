@@ -136,10 +136,12 @@ def test_concurrent_updates_lose_nothing(engine):
                     serial=None)
     barrier = threading.Barrier(20)
 
+    engineers = sorted(CATALOG.technicians)
+
     def worker(i: int) -> None:
         barrier.wait()
         store.update_ticket(engine, ticket_id=ticket.id, viewer=ENGINEER, catalog=CATALOG,
-                            now=NOW, assignee=f"eng-{i}")
+                            now=NOW, assignee=engineers[i % len(engineers)])
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(20)]
     for thread in threads:

@@ -41,7 +41,14 @@ class Assets:
             if not found.serial:
                 out.say(say("ask_asset", turn.language))
             return
-        if asset.serial:
+        if asset.serial and not turn.may_see(asset.customer_id):
+            # An anonymous chat: the serial is printed on the nameplate and guessable from its
+            # pattern, so it proves nothing; who owns the machine is not told.
+            out.say(Reply(say("asset_identified_guest", turn.language, model=asset.model,
+                              serial=asset.serial),
+                          custom={"kind": "asset", "serial": asset.serial,
+                                  "model": asset.model}))
+        elif asset.serial:
             tier = self.ctx.service.tier(asset.tier or "basic")["name"]
             out.say(Reply(say("asset_identified", turn.language, model=asset.model,
                               serial=asset.serial, site=asset.site_name or "",

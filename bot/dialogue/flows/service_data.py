@@ -3,6 +3,7 @@ prices, the customer's contract and warranty."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.dialogue import answers
@@ -66,6 +67,8 @@ class ServiceAnswers:
 
     def answer_spare_part(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         asset = self.ctx.asset(turn, found, out)
+        if asset is not None and not turn.may_see(asset.customer_id):
+            asset = replace(asset, tier=None)  # list prices: the contract's discount is private
         reply = answers.spare_part_answer(turn.text, turn.language, service=self.ctx.service,
                                           catalogues=self.ctx.diagnoser.kb.catalogues,
                                           part_number=found.part_number, asset=asset,
@@ -77,6 +80,9 @@ class ServiceAnswers:
         asset = self.ctx.asset(turn, found, out)
         if asset is None or asset.customer_id is None:
             ask_asset(turn, out, "answer_contract", serial=True)
+            return
+        if not turn.may_see(asset.customer_id):
+            out.say(say("verify_for_customer_data", turn.language))
             return
         out.say(answers.contract_answer(asset, turn.language, service=self.ctx.service,
                                         today=self.ctx.now().date()))

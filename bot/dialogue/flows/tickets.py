@@ -43,12 +43,11 @@ class Tickets:
                       booking=True)
 
     def ticket_status(self, turn: Turn, found: Mentions, out: Outcome) -> None:
-        asset = self.ctx.asset(turn, found, out)
-        customer_id = asset.customer_id if asset else None
+        """A verified customer's tickets; an anonymous chat's own only (a serial, printed on
+        the nameplate, proves nothing: it does not show whose tickets those are)."""
+        self.ctx.asset(turn, found, out)
+        customer_id = turn.verified_customer
         number = ticket_number(turn.text) if not found.serial else None
-        if customer_id is None and not turn.slot("tickets"):
-            ask_asset(turn, out, "ticket_status", serial=True)
-            return
         try:
             tickets = self.ctx.desk.tickets(customer_id=customer_id,
                                             conversation_id=turn.sender)
@@ -61,12 +60,15 @@ class Tickets:
         else:
             tickets = [t for t in tickets if t.status in OPEN_STATUSES] or tickets[:3]
         if not tickets:
-            out.say(say("ticket_status_none", turn.language))
+            out.say(say("ticket_status_none" if customer_id else "ticket_status_guest_none",
+                        turn.language))
             return
         lines = [say("ticket_status_header", turn.language)]
         for t in tickets[:5]:
-            assignee = say("ticket_status_assignee", turn.language, assignee=t.assignee) \
-                if t.assignee else ""
+            # Only an engineer of the service desk's list is named, never free text.
+            engineer = self.ctx.catalog.technicians.get(t.assignee or "")
+            assignee = say("ticket_status_assignee", turn.language, assignee=engineer) \
+                if engineer else ""
             lines.append(say("ticket_status_line", turn.language, number=t.number,
                              priority=t.priority, subject=t.subject,
                              status=say(f"status_{t.status}", turn.language),
@@ -166,7 +168,9 @@ class Tickets:
         except DeskUnavailableError:
             logger.exception("ticket store unavailable; escalation queued")
             ref = ctx.desk.queue(new, key=key)
-            out.say(Reply(say("ticket_queued", turn.language, reference=ref,
+            guest = identified and not turn.may_see(asset.customer_id if asset else None)
+            out.say(Reply(say("ticket_queued_guest" if guest else "ticket_queued",
+                              turn.language, reference=ref,
                               tier=tier["name"],
                               hours=tier["response_time_h"][escalation.priority]),
                           custom={"kind": "ticket", "reference": ref,
@@ -178,7 +182,9 @@ class Tickets:
         hours = tier["response_time_h"][ticket.priority]
         due = local_time(ticket.response_due_at, asset if identified else None, ctx.catalog)
         key_name = "booking_opened" if booking else \
-            "ticket_opened" if identified else "urgent_ticket_opened"
+            "urgent_ticket_opened" if not identified else \
+            "ticket_opened" if turn.may_see(asset.customer_id if asset else None) else \
+            "ticket_opened_guest"
         out.say(Reply(say(key_name, turn.language, number=ticket.number,
                           priority=ticket.priority, hours=hours, due=due, tier=tier["name"]),
                       custom={"kind": "ticket", "ticket_number": ticket.number,
