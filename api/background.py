@@ -21,6 +21,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from analytics.consumer import Consumer as AnalyticsConsumer
+from analytics.consumer import consumer_for
+from analytics.sources import broker_engine
 from api.deps import diagnoser_for, engine_for
 from api.warmup import start_warm_up
 from core.settings import Settings, get_settings
@@ -145,6 +148,18 @@ async def worker(settings: Settings, stop: asyncio.Event) -> None:
                 await asyncio.wait_for(stop.wait(), settings.tickets_worker_interval_s)
 
 
+def analytics_consumer(settings: Settings) -> AnalyticsConsumer | None:
+    """The consumer of Rasa's event broker that keeps the analytics tables (analytics/);
+    None when ASSISTANT_ANALYTICS_POLL_INTERVAL_S is 0."""
+    if settings.analytics_poll_interval_s <= 0:
+        return None
+    return consumer_for(engine_for(settings),
+                        broker_url=settings.resolved_db_url(settings.resolved_event_broker_url),
+                        queue=settings.event_broker_queue,
+                        interval_s=settings.analytics_poll_interval_s,
+                        broker_engine=broker_engine)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the worker beside the API (when enabled) and stop it cleanly on shutdown."""
@@ -160,10 +175,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(worker(settings, stop), name="ticket-notifications")
     monitoring = Monitoring(settings).start() if settings.mqtt_url else None
     app.state.monitoring = monitoring
+    analytics = analytics_consumer(settings)
+    app.state.analytics = analytics.start() if analytics is not None else None
     try:
         yield
     finally:
         stop.set()
+        if analytics is not None:
+            await asyncio.to_thread(analytics.stop)
         if monitoring is not None:
             await asyncio.to_thread(monitoring.stop)
         if task is not None:

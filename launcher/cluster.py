@@ -57,7 +57,7 @@ def cluster_settings(settings: Settings) -> Settings:
         changes["tracker_store_url"] = DEFAULT_TRACKER
     if not settings.lock_store_url:
         changes["lock_store_url"] = DEFAULT_LOCK_STORE
-    if not settings.event_broker_url:
+    if not settings.event_broker_url or settings.sqlite_path(settings.event_broker_url):
         changes["event_broker_url"] = DEFAULT_BROKER
     return settings.model_copy(update=changes)
 

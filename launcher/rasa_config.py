@@ -14,26 +14,7 @@ from core.settings import Settings
 def tracker_store_config(settings: Settings) -> dict[str, Any]:
     """Rasa's SQL tracker store for a SQLAlchemy URL (SQLite by default, PostgreSQL in
     production)."""
-    url = make_url(settings.resolved_db_url(settings.tracker_store_url))
-    if url.get_backend_name() == "sqlite":
-        path = settings.sqlite_path(settings.tracker_store_url)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        return {"type": "SQL", "dialect": "sqlite", "db": url.database}
-    config: dict[str, Any] = {
-        "type": "SQL",
-        # Rasa's SQL store takes the dialect+driver, e.g. postgresql (psycopg2 in Rasa's env).
-        "dialect": url.get_backend_name(),
-        "url": url.host or "localhost",
-        "db": url.database,
-    }
-    if url.port:
-        config["port"] = url.port
-    if url.username:
-        config["username"] = url.username
-    if url.password:
-        config["password"] = url.password
-    return config
+    return sql_database_config(settings, settings.tracker_store_url, "SQL")
 
 
 LOCK_STORE = "bot.lock_store.AtomicRedisLockStore"
@@ -55,19 +36,52 @@ def lock_store_config(settings: Settings) -> dict[str, Any] | None:
     return config
 
 
-def event_broker_config(settings: Settings) -> dict[str, Any] | None:
-    """Rasa's Pika event broker on RabbitMQ: every conversation event on a durable queue."""
-    if not settings.event_broker_url:
-        return None
-    url = make_url(settings.event_broker_url)
-    if url.get_backend_name() not in {"amqp", "amqps"}:
-        raise ValueError(f"ASSISTANT_EVENT_BROKER_URL must be an amqp:// URL, not "
-                         f"{settings.event_broker_url!r}")
+def sql_database_config(settings: Settings, url_text: str, store: str) -> dict[str, Any]:
+    """Rasa's config of a SQL store (the tracker store, the SQL event broker) for a SQLAlchemy
+    URL: a SQLite file (its folder made), or dialect, host, port, database and credentials."""
+    url = make_url(settings.resolved_db_url(url_text))
+    if url.get_backend_name() == "sqlite":
+        path = settings.sqlite_path(url_text)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return {"type": store, "dialect": "sqlite", "db": url.database}
     config: dict[str, Any] = {
-        "type": "pika", "url": url.host or "localhost", "port": url.port or 5672,
-        "username": url.username or "guest", "password": url.password or "guest",
-        "queues": [settings.event_broker_queue],
+        "type": store,
+        # Rasa's SQL stores take the dialect+driver, e.g. postgresql (psycopg2 in Rasa's env).
+        "dialect": url.get_backend_name(),
+        "url": url.host or "localhost",
+        "db": url.database,
     }
+    if url.port:
+        config["port"] = url.port
+    if url.username:
+        config["username"] = url.username
+    if url.password:
+        config["password"] = url.password
+    return config
+
+
+def event_broker_config(settings: Settings) -> dict[str, Any]:
+    """Rasa's event broker: every conversation event, for the analytics (analytics/).
+
+    An amqp:// URL: Rasa's Pika broker on RabbitMQ (a durable queue). A SQLAlchemy URL, or
+    nothing (a SQLite file in the data folder): Rasa's SQL broker, which adds each event as a
+    row of its table `events`."""
+    target = settings.resolved_event_broker_url
+    url = make_url(target)
+    if url.get_backend_name() in {"amqp", "amqps"}:
+        return {
+            "type": "pika", "url": url.host or "localhost", "port": url.port or 5672,
+            "username": url.username or "guest", "password": url.password or "guest",
+            "queues": [settings.event_broker_queue],
+        }
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ValueError(f"ASSISTANT_EVENT_BROKER_URL must be an amqp:// URL or a SQLite or "
+                         f"PostgreSQL URL, not {settings.event_broker_url!r}")
+    config = sql_database_config(settings, target, "SQL")
+    if config["dialect"] == "sqlite":
+        # Rasa's SQL broker names the file `db`; its `url` would be taken as a host.
+        return {"type": "SQL", "dialect": "sqlite", "db": config["db"]}
     return config
 
 
@@ -79,9 +93,7 @@ def endpoints(settings: Settings) -> dict[str, Any]:
     lock_store = lock_store_config(settings)
     if lock_store:
         config["lock_store"] = lock_store
-    broker = event_broker_config(settings)
-    if broker:
-        config["event_broker"] = broker
+    config["event_broker"] = event_broker_config(settings)
     return config
 
 

@@ -52,6 +52,9 @@ async def healthz(
     monitoring = getattr(request.app.state, "monitoring", None)
     if monitoring is not None:  # telemetry over MQTT (monitoring/); optional
         checks["monitoring"] = {**monitoring.status(), "required": False}
+    analytics = getattr(request.app.state, "analytics", None)
+    if analytics is not None:  # Rasa's events into the analytics tables (analytics/); optional
+        checks["analytics"] = {**analytics.status(), "required": False}
     required_down = [n for n, c in checks.items() if c["required"] and c["status"] != OK]
     optional_down = [n for n, c in checks.items() if not c["required"] and c["status"] != OK]
     if required_down:

@@ -42,9 +42,18 @@ def test_rabbitmq_event_broker():
     assert endpoints(settings)["event_broker"] == {
         "type": "pika", "url": "mq.internal", "port": 5673, "username": "helios",
         "password": "pw", "queues": ["events"]}
-    assert "event_broker" not in endpoints(Settings())
     with pytest.raises(ValueError, match="amqp://"):
         endpoints(Settings(event_broker_url="redis://cache:6379/0"))
+
+
+def test_sql_event_broker_by_default_or_on_a_database(tmp_path):
+    # Rasa's SQL broker: a SQLite file in the data folder, nothing to install.
+    assert endpoints(Settings(data_dir=tmp_path))["event_broker"] == {
+        "type": "SQL", "dialect": "sqlite", "db": f"{tmp_path}/rasa_events.db"}
+    settings = Settings(event_broker_url="postgresql+psycopg://rasa:pw@db.internal:5433/ev")
+    assert endpoints(settings)["event_broker"] == {
+        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "db": "ev",
+        "port": 5433, "username": "rasa", "password": "pw"}
 
 
 def test_cluster_settings_replace_only_the_embedded_stores():
@@ -53,6 +62,8 @@ def test_cluster_settings_replace_only_the_embedded_stores():
     assert embedded.tracker_store_url.startswith("postgresql://")
     assert embedded.lock_store_url and embedded.lock_store_url.startswith("redis://")
     assert embedded.event_broker_url and embedded.event_broker_url.startswith("amqp://")
+    assert cluster_settings(Settings(event_broker_url="sqlite:///var/ev.db")) \
+        .event_broker_url == embedded.event_broker_url
     chosen = Settings(database_url="postgresql+psycopg://u@db/t",
                       lock_store_url="redis://cache:6379/4")
     kept = cluster_settings(chosen)
