@@ -7,6 +7,23 @@ const POLL_MS = 3000;
 const ID_KEY = "helios-chat-conversation";
 const LANG_KEY = "helios-chat-language";
 const ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+// The conversation's bubbles, kept for this tab so a reload shows them again (bounded).
+const TRANSCRIPT_KEY = "helios-chat-transcript";
+const MAX_ITEMS = 200;
+const MAX_CHARS = 200000;
+// A signed identity the customer portal hands over (/chat/?identity=<token>), for this tab.
+const IDENTITY_KEY = "helios-chat-identity";
+const IDENTITY_PATTERN = /^[A-Za-z0-9._~=-]{8,512}$/;
+// The quick replies of the greeting: each forces its intent, in the page's language (the
+// entity sets the conversation's language slot), so the assistant's first answer is its own.
+const QUICK_REPLIES = [
+  { key: "qrFault", intent: "report_problem" },
+  { key: "qrManual", intent: "identify_asset" },  // manuals are searched for the machine
+  { key: "qrParts", intent: "ask_spare_part" },
+  { key: "qrMaintenance", intent: "ask_maintenance" },
+  { key: "qrTickets", intent: "ticket_status" },
+  { key: "qrEngineer", intent: "talk_to_human" },
+];
 
 // The page's own few strings; the assistant's replies come in the customer's language anyway.
 const STRINGS = {
@@ -26,7 +43,16 @@ const STRINGS = {
         cbDone: "Thank you. The service desk will call you back (ticket #{n}).",
         cbQueued: "Thank you. Your request is noted (reference {r}); the service desk will call you back.",
         cbFailed: "Your request could not be sent. Please check your name and your phone number or e-mail address.",
-        cbError: "Your request could not be sent right now. Please try again in a moment, or call the hotline." },
+        cbError: "Your request could not be sent right now. Please try again in a moment, or call the hotline.",
+        welcome: "Hello! I'm the Helios digital service assistant. How can I help you today? Choose a topic below or type your question.",
+        quickReplies: "Common tasks",
+        qrFault: "Report a fault or an error code",
+        qrManual: "A question about a manual",
+        qrParts: "Spare parts",
+        qrMaintenance: "Maintenance",
+        qrTickets: "My tickets",
+        qrEngineer: "Talk to an engineer",
+        guest: "Your sign-in has expired; you are now chatting as a guest." },
   el: { title: "Υποστήριξη Helios", language: "Γλώσσα", conversation: "Συνομιλία",
         message: "Το μήνυμά σας", placeholder: "Γράψτε το μήνυμά σας…", send: "Αποστολή",
         engineer: "Μηχανικός", handoff: "Ένας μηχανικός χειρίζεται τη συνομιλία σας",
@@ -43,7 +69,16 @@ const STRINGS = {
         cbDone: "Ευχαριστούμε. Η υπηρεσία εξυπηρέτησης θα σας καλέσει (αίτημα #{n}).",
         cbQueued: "Ευχαριστούμε. Το αίτημά σας καταχωρίστηκε (κωδικός {r})· η υπηρεσία εξυπηρέτησης θα σας καλέσει.",
         cbFailed: "Δεν ήταν δυνατή η αποστολή του αιτήματος. Ελέγξτε το όνομα και το τηλέφωνο ή το e-mail σας.",
-        cbError: "Δεν ήταν δυνατή η αποστολή του αιτήματος αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο ή καλέστε τη γραμμή εξυπηρέτησης." },
+        cbError: "Δεν ήταν δυνατή η αποστολή του αιτήματος αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο ή καλέστε τη γραμμή εξυπηρέτησης.",
+        welcome: "Γεια σας! Είμαι ο ψηφιακός βοηθός εξυπηρέτησης της Helios. Πώς μπορώ να σας βοηθήσω σήμερα; Επιλέξτε ένα θέμα παρακάτω ή γράψτε την ερώτησή σας.",
+        quickReplies: "Συνήθεις εργασίες",
+        qrFault: "Αναφορά βλάβης ή κωδικού σφάλματος",
+        qrManual: "Ερώτηση για ένα εγχειρίδιο",
+        qrParts: "Ανταλλακτικά",
+        qrMaintenance: "Συντήρηση",
+        qrTickets: "Τα αιτήματά μου",
+        qrEngineer: "Συνομιλία με μηχανικό",
+        guest: "Η σύνδεσή σας έληξε· συνεχίζετε τη συνομιλία ως επισκέπτης." },
   de: { title: "Helios Support", language: "Sprache", conversation: "Gespräch",
         message: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
         engineer: "Techniker", handoff: "Ein Techniker betreut jetzt Ihr Gespräch",
@@ -60,7 +95,16 @@ const STRINGS = {
         cbDone: "Vielen Dank. Der Kundendienst ruft Sie zurück (Ticket #{n}).",
         cbQueued: "Vielen Dank. Ihre Anfrage ist notiert (Referenz {r}); der Kundendienst ruft Sie zurück.",
         cbFailed: "Ihre Anfrage konnte nicht gesendet werden. Bitte prüfen Sie Namen und Telefonnummer oder E-Mail-Adresse.",
-        cbError: "Ihre Anfrage konnte gerade nicht gesendet werden. Bitte versuchen Sie es gleich noch einmal oder rufen Sie die Hotline an." },
+        cbError: "Ihre Anfrage konnte gerade nicht gesendet werden. Bitte versuchen Sie es gleich noch einmal oder rufen Sie die Hotline an.",
+        welcome: "Guten Tag! Ich bin der digitale Service-Assistent von Helios. Wie kann ich Ihnen heute helfen? Wählen Sie unten ein Thema oder schreiben Sie Ihre Frage.",
+        quickReplies: "Häufige Anliegen",
+        qrFault: "Störung oder Fehlercode melden",
+        qrManual: "Frage zum Handbuch",
+        qrParts: "Ersatzteile",
+        qrMaintenance: "Wartung",
+        qrTickets: "Meine Tickets",
+        qrEngineer: "Mit einem Techniker sprechen",
+        guest: "Ihre Anmeldung ist abgelaufen; Sie chatten jetzt als Gast." },
   fr: { title: "Assistance Helios", language: "Langue", conversation: "Conversation",
         message: "Votre message", placeholder: "Écrivez votre message…", send: "Envoyer",
         engineer: "Technicien", handoff: "Un technicien s'occupe de votre conversation",
@@ -77,7 +121,16 @@ const STRINGS = {
         cbDone: "Merci. Le service après-vente vous rappellera (ticket n° {n}).",
         cbQueued: "Merci. Votre demande est enregistrée (référence {r}) ; le service après-vente vous rappellera.",
         cbFailed: "Votre demande n'a pas pu être envoyée. Vérifiez votre nom et votre téléphone ou e-mail.",
-        cbError: "Votre demande n'a pas pu être envoyée pour le moment. Réessayez dans un instant ou appelez l'assistance téléphonique." },
+        cbError: "Votre demande n'a pas pu être envoyée pour le moment. Réessayez dans un instant ou appelez l'assistance téléphonique.",
+        welcome: "Bonjour ! Je suis l'assistant de service numérique de Helios. Comment puis-je vous aider aujourd'hui ? Choisissez un sujet ci-dessous ou écrivez votre question.",
+        quickReplies: "Demandes courantes",
+        qrFault: "Signaler une panne ou un code d'erreur",
+        qrManual: "Une question sur un manuel",
+        qrParts: "Pièces de rechange",
+        qrMaintenance: "Maintenance",
+        qrTickets: "Mes tickets",
+        qrEngineer: "Parler à un technicien",
+        guest: "Votre connexion a expiré ; vous discutez maintenant en tant qu'invité." },
   es: { title: "Asistencia Helios", language: "Idioma", conversation: "Conversación",
         message: "Su mensaje", placeholder: "Escriba su mensaje…", send: "Enviar",
         engineer: "Técnico", handoff: "Un técnico está atendiendo su conversación",
@@ -94,7 +147,16 @@ const STRINGS = {
         cbDone: "Gracias. El servicio técnico le llamará (ticket n.º {n}).",
         cbQueued: "Gracias. Su solicitud está registrada (referencia {r}); el servicio técnico le llamará.",
         cbFailed: "No se pudo enviar su solicitud. Compruebe su nombre y su teléfono o e-mail.",
-        cbError: "No se pudo enviar su solicitud en este momento. Inténtelo de nuevo en un momento o llame a la línea de asistencia." },
+        cbError: "No se pudo enviar su solicitud en este momento. Inténtelo de nuevo en un momento o llame a la línea de asistencia.",
+        welcome: "¡Hola! Soy el asistente digital del servicio técnico de Helios. ¿En qué puedo ayudarle hoy? Elija un tema a continuación o escriba su pregunta.",
+        quickReplies: "Gestiones habituales",
+        qrFault: "Notificar una avería o un código de error",
+        qrManual: "Una pregunta sobre un manual",
+        qrParts: "Recambios",
+        qrMaintenance: "Mantenimiento",
+        qrTickets: "Mis tickets",
+        qrEngineer: "Hablar con un técnico",
+        guest: "Su sesión ha caducado; ahora está chateando como invitado." },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -117,8 +179,81 @@ function conversationId() {
   return id;
 }
 
-// After a reload the page starts empty, so the engineer's earlier replies are shown again.
-function setCursor(id) { cursor = Math.max(cursor, id); }
+// The engineer replies shown so far (kept with the transcript, so a reload shows each once).
+function setCursor(id) {
+  if (id > cursor) { cursor = id; saveTranscript(); }
+}
+
+// --- the transcript of this tab: sessionStorage, bounded ---------------------------------------
+// Records, not HTML: {who: "user" | "bot" | "engineer", text, at (ISO time), ...}; restored
+// bubbles are rendered again from them, their content as text.
+let transcript = { conversation: "", cursor: 0, items: [] };
+const records = new WeakMap();  // bubble -> its record
+
+function loadTranscript() {
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(TRANSCRIPT_KEY) || "null"); } catch (e) { saved = null; }
+  const id = conversationId();
+  if (!saved || saved.conversation !== id || !Array.isArray(saved.items)) {
+    return { conversation: id, cursor: 0, items: [] };
+  }
+  const items = saved.items.filter((r) => r && typeof r === "object" &&
+    ["user", "bot", "engineer"].includes(r.who) && typeof r.text === "string");
+  return { conversation: id, cursor: Math.max(0, Number(saved.cursor) || 0), items: items };
+}
+
+function saveTranscript() {
+  transcript.cursor = cursor;
+  if (transcript.items.length > MAX_ITEMS) transcript.items.splice(0, transcript.items.length - MAX_ITEMS);
+  let text = JSON.stringify(transcript);
+  while (text.length > MAX_CHARS && transcript.items.length) {
+    transcript.items.splice(0, Math.max(1, Math.ceil(transcript.items.length / 10)));
+    text = JSON.stringify(transcript);
+  }
+  try {
+    sessionStorage.setItem(TRANSCRIPT_KEY, text);
+  } catch (e) {
+    // The storage is full: keep the newer half.
+    transcript.items.splice(0, Math.ceil(transcript.items.length / 2));
+    try { sessionStorage.setItem(TRANSCRIPT_KEY, JSON.stringify(transcript)); } catch (e2) { /* give up */ }
+  }
+}
+
+function remember(item, record) {
+  records.set(item, record);
+  transcript.items.push(record);
+  saveTranscript();
+}
+
+function update(item, change) {
+  const record = records.get(item);
+  if (!record) return;
+  Object.assign(record, change);
+  saveTranscript();
+}
+
+function now() { return new Date().toISOString(); }
+
+// --- the signed identity: from the link into this tab's storage, sent with every message ------
+function takeIdentity() {
+  const url = new URL(window.location.href);
+  if (!url.searchParams.has("identity")) return;
+  const token = url.searchParams.get("identity") || "";
+  url.searchParams.delete("identity");
+  // Out of the visible URL (and of the history, bookmarks and shared links).
+  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  if (IDENTITY_PATTERN.test(token)) sessionStorage.setItem(IDENTITY_KEY, token);
+}
+
+function identity() {
+  const token = sessionStorage.getItem(IDENTITY_KEY);
+  return token && IDENTITY_PATTERN.test(token) ? token : null;
+}
+
+function mentionsIdentity(detail) {
+  try { return /identity/i.test(typeof detail === "string" ? detail : JSON.stringify(detail)); }
+  catch (e) { return false; }
+}
 
 // --- language of the page's chrome ------------------------------------------------------------
 function initialLanguage() {
@@ -129,6 +264,37 @@ function initialLanguage() {
     if (STRINGS[base]) return base;
   }
   return "en";
+}
+
+// Dates and times: in the page's language (the browser's own variant of it, en-GB rather than
+// en, when it has one) and the browser's time zone.
+function formatLocale() {
+  for (const tag of navigator.languages || [navigator.language || ""]) {
+    if (String(tag).toLowerCase().split("-")[0] === language) return String(tag);
+  }
+  return language;
+}
+
+function formatTime(node) {
+  const date = new Date(node.dateTime);
+  if (isNaN(date.getTime())) return;
+  const locale = formatLocale();
+  const today = new Date().toDateString() === date.toDateString();
+  try {
+    node.textContent = new Intl.DateTimeFormat(locale, today ? { timeStyle: "short" }
+      : { dateStyle: "medium", timeStyle: "short" }).format(date);
+    node.title = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "long" }).format(date);
+  } catch (e) {
+    node.textContent = date.toLocaleString();
+  }
+}
+
+function timeNode(at) {
+  const node = document.createElement("time");
+  node.className = "at";
+  node.dateTime = at;
+  formatTime(node);
+  return node;
 }
 
 function applyLanguage(code) {
@@ -144,6 +310,8 @@ function applyLanguage(code) {
   for (const node of document.querySelectorAll(".engineer .author")) {
     node.textContent = authorLabel(node.dataset.name);
   }
+  for (const node of document.querySelectorAll("#messages time.at")) formatTime(node);
+  renderWelcome();
   renderHandoff();
 }
 
@@ -161,25 +329,71 @@ function scrollToEnd() {
   list.lastElementChild && list.lastElementChild.scrollIntoView({ block: "end" });
 }
 
-function bubble(who, text) {
+function bubble(who, text, at) {
   const item = document.createElement("li");
   item.className = "msg " + who;
   const body = document.createElement("div");
   body.className = "text";
   withLineBreaks(body, text || "");
   item.append(body);
+  if (at) item.append(timeNode(at));
   $("messages").append(item);
   scrollToEnd();
   return item;
 }
 
-function notice(text) {
+// Buttons and links go above the bubble's time.
+function addToBubble(item, node) {
+  const time = item.querySelector(":scope > time.at");
+  if (time) item.insertBefore(node, time); else item.append(node);
+}
+
+function notice(text, kind) {
   const item = document.createElement("li");
-  item.className = "notice error";
-  item.setAttribute("role", "alert");
+  item.className = "notice " + (kind || "error");
+  item.setAttribute("role", kind === "info" ? "status" : "alert");
   item.textContent = text;
   $("messages").append(item);
   scrollToEnd();
+}
+
+// --- the greeting: the page opens the conversation, with quick replies for the common tasks --
+function quickPayload(intent) {
+  return "/" + intent + JSON.stringify({ language: language });
+}
+
+function renderWelcome() {
+  let item = $("welcome");
+  if (!item) {
+    item = document.createElement("li");
+    item.id = "welcome";
+    item.className = "msg welcome";
+    const text = document.createElement("div");
+    text.className = "text";
+    const row = document.createElement("div");
+    row.className = "buttons quick-replies";
+    row.setAttribute("role", "group");
+    for (const spec of QUICK_REPLIES) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.key = spec.key;
+      button.dataset.intent = spec.intent;
+      button.addEventListener("click", () => {
+        send(quickPayload(spec.intent), t(spec.key));
+        $("text").focus();
+      });
+      row.append(button);
+    }
+    item.append(text, row);
+    $("messages").prepend(item);
+  }
+  item.querySelector(".text").textContent = t("welcome");
+  const row = item.querySelector(".quick-replies");
+  row.setAttribute("aria-label", t("quickReplies"));
+  for (const button of row.querySelectorAll("button")) {
+    button.textContent = t(button.dataset.key);
+    button.dataset.payload = quickPayload(button.dataset.intent);
+  }
 }
 
 // --- the assistant is down: the hotline and a callback request ----------------------------------
@@ -296,23 +510,29 @@ async function checkStatus() {
   }
 }
 
-function buttonRow(item, buttons) {
+function buttonRow(item, buttons, chosen) {
   const row = document.createElement("div");
   row.className = "buttons";
   row.setAttribute("role", "group");
-  for (const spec of buttons) {
+  buttons.forEach((spec, index) => {
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = spec.title || spec.payload || "";
     button.dataset.payload = String(spec.payload || "");
+    // Answered before a reload: answered still.
+    if (chosen !== undefined && chosen !== null) {
+      button.disabled = true;
+      if (index === chosen) button.classList.add("chosen");
+    }
     button.addEventListener("click", () => {
       for (const other of row.querySelectorAll("button")) other.disabled = true;
       button.classList.add("chosen");
+      update(item, { chosen: index });
       send(String(spec.payload || spec.title || ""), String(spec.title || spec.payload || ""));
     });
     row.append(button);
-  }
-  item.append(row);
+  });
+  addToBubble(item, row);
 }
 
 function imageLink(item, url) {
@@ -323,7 +543,7 @@ function imageLink(item, url) {
   link.target = "_blank";
   link.rel = "noopener noreferrer";
   link.textContent = url;
-  item.append(link);
+  addToBubble(item, link);
 }
 
 // custom payloads carry structure, not text: they label the bot message they belong to,
@@ -334,7 +554,10 @@ function label(item, custom) {
     if (value === null || typeof value === "object") continue;
     const name = key.toLowerCase().replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
     item.dataset[name] = String(value);
+    const record = records.get(item);
+    if (record) record.data = Object.assign(record.data || {}, { [name]: String(value) });
   }
+  saveTranscript();
 }
 
 function renderBotMessages(messages) {
@@ -348,8 +571,8 @@ function renderBotMessages(messages) {
     if (next && next.custom && next.custom.kind === "engineer_reply") {
       const id = Number(next.custom.reply_id);
       if (id > cursor) {
-        const item = bubble("bot engineer", m.text || "");
-        item.dataset.replyId = String(id);
+        const record = { who: "engineer", text: String(m.text || ""), at: now(), replyId: id };
+        remember(renderRecord(record), record);
         setCursor(id);
       }
       i++;
@@ -360,9 +583,14 @@ function renderBotMessages(messages) {
       continue;
     }
     if (m.text === undefined && !m.image && !(m.buttons && m.buttons.length)) continue;
-    last = bubble("bot", m.text || "");
-    if (m.image) imageLink(last, String(m.image));
-    if (m.buttons && m.buttons.length) buttonRow(last, m.buttons);
+    const record = { who: "bot", text: String(m.text || ""), at: now() };
+    if (m.image) record.image = String(m.image);
+    if (Array.isArray(m.buttons) && m.buttons.length) {
+      record.buttons = m.buttons.map((b) => ({ title: String(b.title || ""),
+                                               payload: String(b.payload || "") }));
+    }
+    last = renderRecord(record);
+    remember(last, record);
     unplaced.splice(0).forEach((custom) => label(last, custom));
   }
   if (unplaced.length) {
@@ -375,13 +603,45 @@ function renderBotMessages(messages) {
 function authorLabel(name) { return name ? t("engineer") + " · " + name : t("engineer"); }
 
 function renderEngineerReply(reply) {
-  const item = bubble("bot engineer", reply.text);
-  const author = document.createElement("div");
-  author.className = "author";
-  author.dataset.name = reply.author || "";
-  author.textContent = authorLabel(reply.author);
-  item.prepend(author);
-  item.dataset.replyId = String(reply.id);
+  const record = { who: "engineer", text: String(reply.text || ""), author: reply.author || "",
+                   at: String(reply.created_at || now()), replyId: reply.id };
+  remember(renderRecord(record), record);
+}
+
+// One bubble from its record: a new one, or one of the transcript restored after a reload.
+function renderRecord(record) {
+  let item;
+  if (record.who === "user") {
+    item = bubble("user", record.text, record.at);
+    if (record.failed) item.classList.add("failed");
+  } else if (record.who === "engineer") {
+    item = bubble("bot engineer", record.text, record.at);
+    if (record.author !== undefined) {
+      const author = document.createElement("div");
+      author.className = "author";
+      author.dataset.name = record.author || "";
+      author.textContent = authorLabel(record.author);
+      item.prepend(author);
+    }
+    item.dataset.replyId = String(record.replyId);
+  } else {
+    item = bubble("bot", record.text, record.at);
+    if (record.image) imageLink(item, record.image);
+    if (Array.isArray(record.buttons) && record.buttons.length) {
+      buttonRow(item, record.buttons, record.chosen);
+    }
+    for (const [name, value] of Object.entries(record.data || {})) {
+      if (/^[a-z][a-zA-Z0-9]*$/.test(name)) item.dataset[name] = String(value);
+    }
+  }
+  records.set(item, record);
+  return item;
+}
+
+function restoreTranscript() {
+  transcript = loadTranscript();
+  cursor = transcript.cursor;
+  for (const record of transcript.items) renderRecord(record);
 }
 
 function renderHandoff() {
@@ -406,16 +666,29 @@ async function deliver(payload, shown) {
   // What the customer saw (a button's title, not its payload), as the callback's first draft.
   const draft = String(shown === undefined ? payload : shown).slice(0, 2000);
   let response;
+  const token = identity();
+  const body = { conversation_id: conversationId(), message: payload };
+  if (token) body.identity = token;
   try {
     response = await fetch(API + "/messages", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ conversation_id: conversationId(), message: payload }),
+      body: JSON.stringify(body),
     });
   } catch (e) {
     lastFailed = draft;
     unavailableNotice();
     return false;
+  }
+  if (response.status === 401 && token) {
+    let detail = null;
+    try { detail = (await response.json()).detail; } catch (e) { detail = null; }
+    if (mentionsIdentity(detail)) {
+      // The sign-in expired (or was refused): the conversation goes on as a guest's.
+      sessionStorage.removeItem(IDENTITY_KEY);
+      notice(t("guest"), "info");
+      return deliver(payload, shown);
+    }
   }
   if (!response.ok) {
     if (response.status >= 500) {
@@ -433,13 +706,15 @@ async function deliver(payload, shown) {
 }
 
 function send(payload, shown) {
-  const item = bubble("user", shown);
+  const record = { who: "user", text: String(shown), at: now() };
+  const item = renderRecord(record);
+  remember(item, record);
   sending = sending.then(async () => {
     item.setAttribute("aria-busy", "true");
     $("composer").classList.add("busy");
     const ok = await deliver(payload, shown);
     item.removeAttribute("aria-busy");
-    if (!ok) item.classList.add("failed");
+    if (!ok) { item.classList.add("failed"); update(item, { failed: true }); }
     $("composer").classList.remove("busy");
   });
   return sending;
@@ -507,8 +782,10 @@ function openFromAlert() {
   sending = sending.then(() => deliver(payload, ""));
 }
 
-applyLanguage(initialLanguage());
+takeIdentity();
 conversationId();
+applyLanguage(initialLanguage());
+restoreTranscript();
 openFromAlert();
 checkStatus();
 poll();

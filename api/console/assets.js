@@ -22,6 +22,9 @@ function cell(row, text, className) {
   const td = document.createElement("td");
   td.textContent = text;
   if (className) td.className = className;
+  // The column's heading: the caption of the value when a phone shows each row as a card.
+  const heading = $("alerts").querySelectorAll("thead th")[row.children.length];
+  if (heading) td.dataset.label = heading.textContent;
   row.appendChild(td);
 }
 

@@ -48,9 +48,95 @@ function due(ticket) {
                      : { text: "in " + span, breached: false };
 }
 
+// --- the queue's filters: priority (any of P1-P4), customer, status; kept in the page's URL -----
+const customers = new Set();  // the customers of every ticket listed so far: the filter's options
+const customerNames = new Map();  // id -> name, from the service desk's directory
+const engineers = new Map();  // technician id -> name: the only assignees the API accepts
+
+// The directory (GET /customers, /technicians): the customers' names for the filter, the
+// engineers for the assignee picker. Loaded once per sign-in.
+async function loadDirectory() {
+  const [known, staff] = await Promise.all([call("GET", "/customers"),
+                                            call("GET", "/technicians")]);
+  for (const c of known) { customerNames.set(c.customer_id, c.name); customers.add(c.customer_id); }
+  const options = [el("option", "Choose an engineer")];
+  options[0].value = "";
+  for (const t of staff) {
+    engineers.set(t.id, t.name);
+    const option = el("option", t.name + " (" + t.id + (t.region ? ", " + t.region : "") + ")");
+    option.value = t.id;
+    options.push(option);
+  }
+  $("assignee").replaceChildren(...options);
+  renderCustomers();
+}
+
+function filters() {
+  return {
+    priority: Array.from(document.querySelectorAll("#filter-priority input:checked"),
+                         (box) => box.value),
+    customer: $("filter-customer").value,
+    status: $("filter-status").value,
+  };
+}
+
+function setFilters(wanted) {
+  for (const box of document.querySelectorAll("#filter-priority input")) {
+    box.checked = wanted.priority.includes(box.value);
+  }
+  if (wanted.customer) customers.add(wanted.customer);
+  renderCustomers(wanted.customer);
+  const status = $("filter-status");
+  status.value = wanted.status;
+  if (status.value !== wanted.status) status.value = "open";
+}
+
+function filtersFromUrl() {
+  const query = new URLSearchParams(window.location.search);
+  return {
+    priority: query.getAll("priority").filter((p) => /^P[1-4]$/.test(p)),
+    customer: (query.get("customer") || "").slice(0, 60),
+    status: query.has("status") ? query.get("status") : "open",
+  };
+}
+
+function filtersToUrl(f) {
+  const query = new URLSearchParams();
+  f.priority.forEach((p) => query.append("priority", p));
+  if (f.customer) query.set("customer", f.customer);
+  if (f.status !== "open") query.set("status", f.status);
+  const search = query.toString();
+  history.replaceState(null, "", window.location.pathname + (search ? "?" + search : ""));
+}
+
+function renderCustomers(selected) {
+  const select = $("filter-customer");
+  const keep = selected === undefined ? select.value : selected;
+  const options = [el("option", "All customers")];
+  options[0].value = "";
+  for (const id of Array.from(customers).sort()) {
+    const option = el("option", customerNames.has(id) ? customerNames.get(id) + " (" + id + ")" : id);
+    option.value = id;
+    options.push(option);
+  }
+  select.replaceChildren(...options);
+  select.value = keep;
+}
+
+function cell(text, label, cls) {
+  const td = el("td", text, cls);
+  td.dataset.label = label;  // the card layout's caption on a narrow screen
+  return td;
+}
+
 async function loadQueue() {
+  const f = filters();
+  filtersToUrl(f);
   const params = new URLSearchParams({ sort: "urgency", page_size: "100" });
-  if (!$("show-done").checked) OPEN.forEach((s) => params.append("status", s));
+  if (f.status === "open") OPEN.forEach((s) => params.append("status", s));
+  else if (f.status) params.append("status", f.status);
+  f.priority.forEach((p) => params.append("priority", p));
+  if (f.customer) params.set("customer_id", f.customer);
   const page = await call("GET", "/tickets?" + params.toString());
   const body = $("queue").querySelector("tbody");
   body.replaceChildren();
@@ -58,13 +144,19 @@ async function loadQueue() {
     const row = el("tr");
     row.dataset.id = t.id;
     const d = due(t);
-    row.append(el("td", t.number), el("td", t.priority, t.priority), el("td", t.customer_id),
-               el("td", t.subject), el("td", t.status), el("td", t.assignee || "-"),
-               el("td", d.text, d.breached ? "breached" : ""));
+    row.append(cell(t.number, "#"), cell(t.priority, "Priority", t.priority),
+               cell(t.customer_id || "-", "Customer"), cell(t.subject, "Subject"),
+               cell(t.status, "Status"), cell(t.assignee_name || t.assignee || "-", "Assignee"),
+               cell(d.text, "Next deadline", d.breached ? "breached" : ""));
     if (current && current.id === t.id) row.classList.add("selected");
     row.addEventListener("click", () => openTicket(t.id).catch(fail));
     body.append(row);
+    if (t.customer_id) customers.add(t.customer_id);
   }
+  renderCustomers();
+  $("queue-count").textContent = page.items.length < page.total
+    ? "Showing the " + page.items.length + " most urgent of " + page.total + " tickets"
+    : page.total + (page.total === 1 ? " ticket" : " tickets");
 }
 
 function field(list, name, value) {
@@ -89,6 +181,13 @@ function renderDiagnosis(diagnosis) {
              el("h4", "Rules that fired"), trace);
 }
 
+// A date and time in the browser's language and time zone.
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+function when(iso) {
+  const date = new Date(iso);
+  return isNaN(date.getTime()) ? "-" : DATE_TIME.format(date);
+}
+
 async function openTicket(id) {
   const t = await call("GET", "/tickets/" + encodeURIComponent(id));
   current = t;
@@ -103,9 +202,9 @@ async function openTicket(id) {
   field(f, "Asset", [t.serial, t.model, t.family].filter(Boolean).join(" / ") || null);
   field(f, "Type", t.type + (t.escalation_reason ? ", escalated: " + t.escalation_reason : ""));
   field(f, "Language", t.language);
-  field(f, "Assignee", t.assignee);
-  field(f, "Response due", new Date(t.response_due_at).toLocaleString());
-  field(f, "Resolution due", new Date(t.resolution_due_at).toLocaleString());
+  field(f, "Assignee", t.assignee_name ? t.assignee_name + " (" + t.assignee + ")" : t.assignee);
+  field(f, "Response due", when(t.response_due_at));
+  field(f, "Resolution due", when(t.resolution_due_at));
   field(f, "Next deadline", d.text);
   field(f, "Description", t.description);
   const select = $("status-select");
@@ -156,6 +255,7 @@ $("login").addEventListener("submit", (event) => {
   $("key").value = "";
   $("logout").hidden = false;
   say("");
+  loadDirectory().catch(fail);
   loadQueue().catch(fail);
 });
 $("logout").addEventListener("click", () => {
@@ -163,10 +263,17 @@ $("logout").addEventListener("click", () => {
   location.reload();
 });
 $("refresh").addEventListener("click", () => loadQueue().catch(fail));
-$("show-done").addEventListener("change", () => loadQueue().catch(fail));
+$("filters").addEventListener("change", () => loadQueue().catch(fail));
+$("filters").addEventListener("submit", (event) => event.preventDefault());
+$("filters").addEventListener("reset", (event) => {
+  event.preventDefault();
+  setFilters({ priority: [], customer: "", status: "open" });
+  loadQueue().catch(fail);
+});
+setFilters(filtersFromUrl());
 $("assign-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  patch({ assignee: $("assignee").value.trim() }).catch(fail);
+  patch({ assignee: $("assignee").value }).catch(fail);
 });
 $("status-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -183,4 +290,8 @@ $("reply-form").addEventListener("submit", (event) => {
        { body: $("reply-body").value, visibility: $("reply-visibility").value })
     .then(() => { $("reply-body").value = ""; return openTicket(current.id); }).catch(fail);
 });
-if (key()) { $("logout").hidden = false; loadQueue().catch(fail); }
+if (key()) {
+  $("logout").hidden = false;
+  loadDirectory().catch(fail);
+  loadQueue().catch(fail);
+}

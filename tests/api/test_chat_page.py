@@ -4,6 +4,7 @@ mapping) and the engineers' replies read from a real SQLite ticket store."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -393,3 +394,51 @@ def test_rate_limiter_forgets_requests_outside_its_window():
     assert limiter.allow("b")
     clock[0] = 10.5
     assert limiter.allow("a")
+
+
+# --- the page's own strings and quick replies (read from the script itself) ---------------------
+def _script_strings(script: str) -> dict[str, set[str]]:
+    """The keys of each language's entry of the script's STRINGS table."""
+    table = script[script.index("const STRINGS = {"):script.index("\n};", script.index(
+        "const STRINGS = {"))]
+    entries = re.split(r"\n  (en|el|de|fr|es): \{", table)[1:]
+    keys = r"([a-zA-Z]+): "
+    return {lang: set(re.findall(keys, re.sub(r'"(?:[^"\\]|\\.)*"', '""', body)))
+            for lang, body in zip(entries[::2], entries[1::2], strict=True)}
+
+
+def test_every_language_has_every_string_of_the_page(down):
+    strings = _script_strings(down.get("/chat/chat.js").text)
+    assert set(strings) == {"en", "el", "de", "fr", "es"}
+    for lang, keys in strings.items():
+        assert keys == strings["en"], lang
+    for key in ("welcome", "quickReplies", "qrFault", "qrManual", "qrParts", "qrMaintenance",
+                "qrTickets", "qrEngineer", "guest"):
+        assert key in strings["en"], key
+
+
+def test_quick_replies_force_intents_the_bot_knows(down, domain):
+    script = down.get("/chat/chat.js").text
+    quick = re.findall(r'\{ key: "(qr[A-Za-z]+)", intent: "([a-z_]+)" \}', script)
+    assert [key for key, _ in quick] == ["qrFault", "qrManual", "qrParts", "qrMaintenance",
+                                         "qrTickets", "qrEngineer"]
+    assert {intent for _, intent in quick} <= set(domain["intents"])
+    # The page's language goes with the intent as an entity, which fills the language slot.
+    assert '"/" + intent + JSON.stringify({ language: language })' in script
+    assert any("language" in (e if isinstance(e, str) else list(e)) for e in domain["entities"])
+
+
+def test_the_identity_is_sent_in_the_message_body_and_never_kept_in_the_url(down):
+    script = down.get("/chat/chat.js").text
+    assert 'if (token) body.identity = token;' in script
+    assert 'url.searchParams.delete("identity")' in script and "history.replaceState" in script
+    assert "sessionStorage.setItem(IDENTITY_KEY" in script  # this tab only, not localStorage
+    assert "localStorage.setItem(IDENTITY_KEY" not in script
+
+
+def test_a_quick_replys_payload_reaches_rasa_as_it_is(proxied, fake_rasa):
+    fake_rasa.answer(200, [{"recipient_id": CONVERSATION, "text": "Hello"}])
+    response = proxied.post("/chat/api/messages", json={
+        "conversation_id": CONVERSATION, "message": '/report_problem{"language":"de"}'})
+    assert response.status_code == 200
+    assert fake_rasa.received[-1][1]["message"] == '/report_problem{"language":"de"}'

@@ -7,6 +7,7 @@ the inline error, the language of its own strings, a new conversation per tab.""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -79,7 +80,7 @@ def test_greeting_is_answered_in_a_bot_bubble(system, domain, page):
     bot = page.locator("#messages .msg.bot").first
     expect(bot).to_be_visible(timeout=TURN_MS)
     expect(bot).to_contain_text(response_text(domain, "utter_greet", "en"))
-    assert page.locator("#messages .msg.user").first.inner_text() == "Hello"
+    assert page.locator("#messages .msg.user .text").first.inner_text() == "Hello"
     expect(page.locator(".notice.error")).to_have_count(0)
 
 
@@ -136,7 +137,7 @@ def test_greeting_then_diagnosis_through_buttons(system, page):
     expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=TURN_MS)
     say(page, "<b>pump</b> P100-2021-00542 shows A022")
     user = page.locator("#messages .msg.user").nth(1)
-    expect(user).to_have_text("<b>pump</b> P100-2021-00542 shows A022")  # text, not HTML
+    expect(user.locator(".text")).to_have_text("<b>pump</b> P100-2021-00542 shows A022")  # text
     expect(user.locator("b")).to_have_count(0)
     done = page.locator("[data-kind=diagnosis_conclusion]")
     questions = page.locator("[data-kind=diagnosis_question]")
@@ -281,3 +282,227 @@ def test_a_new_tab_starts_a_new_conversation(chat_api, browser):
     assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
     first.reload()
     assert conversation_id(first) in ids
+
+
+# --- the page starts the conversation: greeting, quick replies, transcript, identity ------------
+QUICK_REPLIES = {  # the page's labels, per language, in the order shown
+    "en": ["Report a fault or an error code", "A question about a manual", "Spare parts",
+           "Maintenance", "My tickets", "Talk to an engineer"],
+    "el": ["Αναφορά βλάβης ή κωδικού σφάλματος", "Ερώτηση για ένα εγχειρίδιο", "Ανταλλακτικά",
+           "Συντήρηση", "Τα αιτήματά μου", "Συνομιλία με μηχανικό"],
+    "de": ["Störung oder Fehlercode melden", "Frage zum Handbuch", "Ersatzteile", "Wartung",
+           "Meine Tickets", "Mit einem Techniker sprechen"],
+    "fr": ["Signaler une panne ou un code d'erreur", "Une question sur un manuel",
+           "Pièces de rechange", "Maintenance", "Mes tickets", "Parler à un technicien"],
+    "es": ["Notificar una avería o un código de error", "Una pregunta sobre un manual",
+           "Recambios", "Mantenimiento", "Mis tickets", "Hablar con un técnico"],
+}
+GREETING = {
+    "en": "Hello! I'm the Helios digital service assistant.",
+    "de": "Guten Tag! Ich bin der digitale Service-Assistent von Helios.",
+    "fr": "Bonjour ! Je suis l'assistant de service numérique de Helios.",
+}
+LOCALES = {"en": "en-GB", "el": "el-GR", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
+IDENTITY = "hid1.eyJjIjoiQ1VTVC0wMDEifQ.0123456789abcdef0123456789abcdef"
+EXPIRED = {"detail": "identity token invalid or expired: sign in again, or chat as a guest"}
+
+
+def bubbles(page: Page) -> list[tuple[str, str]]:
+    """(kind, text) of every message of the conversation, the greeting first."""
+    return page.eval_on_selector_all(
+        "#messages > li.msg",
+        "items => items.map(i => [i.className, i.querySelector('.text').textContent])")
+
+
+def test_the_page_greets_in_the_browsers_language_with_quick_replies(system, browser):
+    page = browser.new_page(locale="de-DE", viewport={"width": 390, "height": 844})
+    page.goto(f"{system.api}/chat/")
+    welcome = page.locator("#messages li.msg.welcome")
+    expect(welcome).to_have_count(1)
+    expect(welcome.locator(".text")).to_contain_text(GREETING["de"])
+    expect(welcome.locator(".quick-replies button")).to_have_text(QUICK_REPLIES["de"])
+    assert page.locator("#messages .msg.bot").count() == 0  # nothing was asked of Rasa yet
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="/tmp/chat_greeting.png")
+
+
+@pytest.mark.parametrize("language", list(QUICK_REPLIES))
+def test_every_quick_reply_gets_the_assistants_answer_in_the_pages_language(
+        system, browser, language):
+    from core.language_detection import LanguageIdentifier
+
+    detect = LanguageIdentifier()
+    for index, title in enumerate(QUICK_REPLIES[language]):
+        page = browser.new_page(locale=LOCALES[language])  # a new tab: a new conversation
+        page.goto(f"{system.api}/chat/")
+        button = page.locator("#welcome .quick-replies button").nth(index)
+        expect(button).to_have_text(title)
+        payload = button.get_attribute("data-payload")
+        assert payload.endswith(f'{{"language": "{language}"}}'.replace(" ", ""))
+        button.click()
+        expect(page.locator("#messages .msg.user .text").last).to_have_text(title)
+        bot = page.locator("#messages .msg.bot").first
+        expect(bot).to_be_visible(timeout=TURN_MS)
+        answer = bot.locator(".text").inner_text()
+        # The same answer the assistant gives that payload in a conversation of its own, in
+        # the language of the page.
+        direct = [m["text"] for m in system.chat(f"probe-{language}-{index}-0123456789", payload)
+                  if m.get("text")]
+        assert answer == direct[0], (title, answer)
+        assert detect.detect(answer).language == language, (title, answer)
+        expect(page.locator(".notice.error")).to_have_count(0)
+        page.close()
+
+
+def test_a_reload_keeps_the_transcript_and_the_conversation(system, browser):
+    page = browser.new_page(locale="en-GB")
+    page.goto(f"{system.api}/chat/")
+    page.locator("#welcome .quick-replies button", has_text="Maintenance").click()
+    expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=TURN_MS)
+    say(page, SERIAL)
+    expect(page.locator("[data-kind=maintenance]")).to_have_count(1, timeout=TURN_MS)
+    before, conversation = bubbles(page), conversation_id(page)
+    assert [kind for kind, _ in before[:3]] == ["msg welcome", "msg user", "msg bot"]
+    assert before[1][1] == "Maintenance" and before[-1][0].startswith("msg bot")
+
+    page.reload()
+    expect(page.locator("[data-kind=maintenance]")).to_have_count(1)
+    assert bubbles(page) == before
+    assert conversation_id(page) == conversation
+    assert page.locator("#messages time.at").count() == len(before) - 1  # all but the greeting
+    page.screenshot(path="/tmp/chat_transcript.png", full_page=True)
+    # The conversation goes on where it was.
+    say(page, "Thank you")
+    answered = sum(kind.startswith("msg bot") for kind, _ in before)
+    expect(page.locator("#messages .msg.bot").nth(answered)).to_be_visible(timeout=TURN_MS)
+
+    fresh = browser.new_page(locale="en-GB")  # another tab starts afresh
+    fresh.goto(f"{system.api}/chat/")
+    expect(fresh.locator("#messages > li")).to_have_count(1)
+    assert conversation_id(fresh) != conversation
+
+
+@pytest.mark.parametrize(("locale", "zone", "shown"), [
+    ("de-DE", "Europe/Berlin", "14.03.2026, 16:30"),
+    ("en-US", "America/New_York", "Mar 14, 2026, 11:30 AM"),
+    ("el-GR", "Europe/Athens", "14 Μαρ 2026, 5:30 μ.μ."),
+])
+def test_an_engineers_reply_shows_its_time_in_the_customers_language_and_zone(
+        chat_api, browser, locale, zone, shown):
+    base, url = chat_api
+    page = browser.new_context(locale=locale, timezone_id=zone).new_page()
+    page.goto(f"{base}/chat/")
+    at = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
+    engine = create_store_engine(url)
+    try:
+        new = NewTicket(customer_id="CUST-001", subject="Web chat hand-off",
+                        description="the customer asked for an engineer", type="question",
+                        conversation_id=conversation_id(page))
+        ticket, _ = store.create_ticket(engine, new=new, actor=BOT, catalog=default_catalog(),
+                                        now=at)
+        conversations.add_comment(engine, ticket_id=ticket.id, viewer=ENGINEER,
+                                  visibility="customer", now=at, body="Checked it: all fine.")
+    finally:
+        engine.dispose()
+    reply = page.locator("#messages .msg.engineer")
+    expect(reply).to_have_count(1, timeout=10_000)
+    time = reply.locator("time.at")
+    assert re.sub(r"[\u202f\xa0]", " ", time.inner_text()) == shown
+    assert datetime.fromisoformat(time.get_attribute("datetime")) == at
+    assert "2026" in time.get_attribute("title")
+    # Kept across a reload, and not shown a second time by the next poll.
+    page.reload()
+    expect(reply).to_have_count(1)
+    expect(reply.locator(".author")).to_contain_text("T-GR-01")
+    page.wait_for_timeout(3500)
+    expect(reply).to_have_count(1)
+
+
+def test_switching_the_language_changes_the_greeting_and_the_quick_replies(chat_api, browser):
+    page = browser.new_page(locale="en-GB")
+    page.goto(f"{chat_api[0]}/chat/")
+    quick = page.locator("#welcome .quick-replies button")
+    expect(page.locator("#welcome .text")).to_contain_text(GREETING["en"])
+    expect(quick).to_have_text(QUICK_REPLIES["en"])
+    page.select_option("#language", "fr")
+    expect(page.locator("#welcome .text")).to_contain_text(GREETING["fr"])
+    expect(quick).to_have_text(QUICK_REPLIES["fr"])
+    assert quick.first.get_attribute("data-payload") == '/report_problem{"language":"fr"}'
+    page.reload()  # remembered
+    expect(quick).to_have_text(QUICK_REPLIES["fr"])
+    for language in ("el", "es", "de"):
+        page.select_option("#language", language)
+        expect(quick).to_have_text(QUICK_REPLIES[language])
+
+
+def posts(page: Page, answer) -> list[dict]:
+    """Intercept the page's messages: answer(body) gives (status, JSON) for each; the bodies
+    sent are returned (a list filled as the page posts)."""
+    sent: list[dict] = []
+
+    def handle(route):
+        body = route.request.post_data_json
+        sent.append(body)
+        status, content = answer(body)
+        route.fulfill(status=status, content_type="application/json", body=json.dumps(content))
+
+    page.route("**/chat/api/messages", handle)
+    return sent
+
+
+def test_the_identity_link_is_kept_for_the_tab_and_sent_with_every_message(chat_api, browser):
+    page = browser.new_page(locale="en-GB")
+    sent = posts(page, lambda body: (200, {"messages": [{"text": "Hello, signed-in customer"}]}))
+    alert = "7.0123456789abcdef"
+    page.goto(f"{chat_api[0]}/chat/?identity={IDENTITY}&alert={alert}")
+    # Gone from the address bar; the alert's link still works.
+    assert page.evaluate("location.search") == f"?alert={alert}"
+    assert page.evaluate("sessionStorage.getItem('helios-chat-identity')") == IDENTITY
+    expect(page.locator("#messages .msg.bot")).to_have_count(1)
+    say(page, "Hello")
+    expect(page.locator("#messages .msg.bot")).to_have_count(2)
+    assert len(sent) == 2
+    assert sent[0]["message"].startswith("/start_from_alert")
+    assert all(body["identity"] == IDENTITY for body in sent)
+    page.reload()  # kept for the tab
+    say(page, "Hello again")
+    expect(page.locator("#messages .msg.bot")).to_have_count(3)
+    assert sent[-1]["identity"] == IDENTITY and len(sent) == 3
+
+    guest = browser.new_page()  # without the link: no identity
+    guest_sent = posts(guest, lambda body: (200, {"messages": [{"text": "Hello, guest"}]}))
+    guest.goto(f"{chat_api[0]}/chat/")
+    say(guest, "Hello")
+    expect(guest.locator("#messages .msg.bot")).to_have_count(1)
+    assert "identity" not in guest_sent[0]
+
+
+def test_an_expired_identity_goes_on_as_a_guest(chat_api, browser):
+    page = browser.new_page(locale="fr-FR")
+    sent = posts(page, lambda body: (401, EXPIRED) if "identity" in body
+                 else (200, {"messages": [{"text": "Bonjour !"}]}))
+    page.goto(f"{chat_api[0]}/chat/?identity={IDENTITY}")
+    say(page, "Bonjour")
+    expect(page.locator("#messages .msg.bot")).to_have_count(1)
+    notice = page.locator("#messages .notice.info")
+    expect(notice).to_have_text(
+        "Votre connexion a expiré ; vous discutez maintenant en tant qu'invité.")
+    expect(page.locator("#messages .msg.user.failed")).to_have_count(0)
+    assert [("identity" in body, body["message"]) for body in sent] == [
+        (True, "Bonjour"), (False, "Bonjour")]
+    assert page.evaluate("sessionStorage.getItem('helios-chat-identity')") is None
+    say(page, "Merci")
+    expect(page.locator("#messages .msg.bot")).to_have_count(2)
+    assert "identity" not in sent[-1] and len(sent) == 3
+    expect(notice).to_have_count(1)
+
+
+def test_other_401s_are_not_taken_for_an_expired_identity(chat_api, browser):
+    page = browser.new_page(locale="en-GB")
+    sent = posts(page, lambda body: (401, {"detail": "not allowed"}))
+    page.goto(f"{chat_api[0]}/chat/?identity={IDENTITY}")
+    say(page, "Hello")
+    expect(page.locator("#messages .msg.user.failed")).to_have_count(1)
+    expect(page.locator(".notice.info")).to_have_count(0)
+    assert len(sent) == 1
+    assert page.evaluate("sessionStorage.getItem('helios-chat-identity')") == IDENTITY
