@@ -182,6 +182,10 @@ class ActionStartFromAlert(SupportAction):
     action_name, intents = "action_start_from_alert", "start_from_alert"
 
 
+class ActionRateConversation(SupportAction):
+    action_name, intents = "action_rate_conversation", "rate_conversation"
+
+
 class ActionIdentifyAsset(SupportAction):
     action_name, intents = "action_identify_asset", "identify_asset"
 

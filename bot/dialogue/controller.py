@@ -119,6 +119,7 @@ class Controller:
             "thank": conversation.thank, "out_of_scope": conversation.out_of_scope,
             "message_too_long": conversation.message_too_long,
             "start_from_alert": from_alert.start_from_alert,
+            "rate_conversation": conversation.rate,
             "handle_fallback": conversation.handle_fallback,
             "identify_asset": assets.identify_asset,
             "start_diagnosis": diagnosis.start_diagnosis,
@@ -147,7 +148,7 @@ class Controller:
         step = action.removeprefix("action_")
         if step not in self.steps:
             raise ValueError(f"no dialogue handler for {action}")
-        if step in ("message_too_long", "start_from_alert"):
+        if step in ("message_too_long", "start_from_alert", "rate_conversation"):
             # Sent by the channel or the chat page, never typed: nothing to triage.
             self.dispatch(step, turn, found, out)
             return out

@@ -166,7 +166,7 @@ def test_ticket_status_lists_the_customers_own_tickets(chat, deps):
     assert text_of(out) == say("ticket_status_none", "en")  # not this customer's ticket
     # The same customer signed in from another conversation sees it.
     again = Chat(Controller(chat.controller.s), sender="conv-again", verified_customer="CUST-002")
-    out = again.send("action_ticket_status", "ticket_status", "what is the status of my ticket?")
+    out = again.send("action_ticket_status", "ticket_status", "what is the status of my tickets?")
     assert custom_of(out, "ticket_status")["ticket_numbers"] == [opened["ticket_number"]]
 
 
@@ -325,3 +325,23 @@ def test_the_same_emergency_reported_again_in_the_conversation_keeps_its_ticket(
     with reading(deps.engine) as session:
         numbers = session.scalars(select(Ticket.number)).all()
     assert sorted(numbers) == sorted({opened["ticket_number"], other_ticket["ticket_number"]})
+
+
+def test_a_rating_is_offered_once_when_the_conversation_ends(deps):
+    chat = Chat(Controller(deps), language="fr")
+    out = chat.send("action_goodbye", "goodbye", "merci, au revoir")
+    offer = custom_of(out, "rating_request")
+    assert offer == {"kind": "rating_request"}
+    [request] = [r for r in out.replies if r.custom == offer]
+    assert request.text == say("rate_prompt", "fr")
+    assert [b.payload for b in request.buttons] == [
+        f'/rate_conversation{{"rating":"{n}"}}' for n in range(1, 6)]
+    out = chat.send("action_rate_conversation", "rate_conversation", "",
+                    [{"entity": "rating", "value": "4"}])
+    assert custom_of(out, "rating") == {"kind": "rating", "rating": 4}
+    assert text_of(out) == say("rate_thanks", "fr")
+    out = chat.send("action_goodbye", "goodbye", "au revoir")
+    assert "rating_request" not in kinds(out)  # asked once
+    for value in ("9", "zero", None):
+        assert chat.send("action_rate_conversation", "rate_conversation", "",
+                         [{"entity": "rating", "value": value}]).replies == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +55,27 @@ def start(settings: Settings, log: Path) -> Supervisor:
     # Left open: the supervisor's reader threads write the children's output here until exit.
     out = open(log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     try:
-        return start_system(settings, out)
+        supervisor = start_system(settings, out)
     except StartupError as exc:
         pytest.fail(f"the system did not start: {exc}")
+    wait_until_warm(settings)
+    return supervisor
+
+
+def wait_until_warm(settings: Settings, timeout_s: float = 240.0) -> None:
+    """Until the API has loaded its slow parts (GET /readyz), as a balancer waits before it
+    sends a replica customers: a first turn on a loaded machine would otherwise time out
+    while the expert system, the triage and the index load."""
+    deadline = time.monotonic() + timeout_s
+    url = f"http://{settings.api_host}:{settings.api_port}/readyz"
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"the API was not warm after {timeout_s:.0f} s ({url})")
 
 
 @pytest.fixture(scope="session")

@@ -222,3 +222,20 @@ def test_a_serial_shows_its_customer_only_to_a_signed_in_chat(system):
     direct = httpx.post(f"{system.rasa}/webhooks/rest/webhook", timeout=60, json={
         "sender": conversation(), "message": serial, "metadata": {"identity": forged}}).json()
     assert serial in " ".join(texts(direct)) and company not in " ".join(texts(direct))
+
+
+def test_the_rating_offered_at_the_end_reaches_the_bot(system):
+    """Through the real Rasa: a goodbye offers the 1-5 buttons; a button's payload is the
+    intent `rate_conversation` with its `rating` entity, thanked for in the language."""
+    sender = conversation()
+    messages = system.chat(sender, "Tschüss, bis zum nächsten Mal")
+    # Rasa's REST channel sends the text with its buttons and the custom payload apart.
+    assert {"kind": "rating_request"} in [m.get("custom") for m in messages], messages
+    [offer] = [m for m in messages if m.get("buttons")]
+    assert offer["text"] == say("rate_prompt", "de")
+    payloads = [b["payload"] for b in offer["buttons"]]
+    assert len(payloads) == 5
+    messages = system.chat(sender, payloads[3])
+    assert [m.get("custom") for m in messages if m.get("custom")] == [
+        {"kind": "rating", "rating": 4}]
+    assert texts(messages) == [say("rate_thanks", "de")]

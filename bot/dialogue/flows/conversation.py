@@ -10,7 +10,7 @@ from bot.dialogue.flows.context import FlowContext, engineer_button
 from bot.dialogue.flows.diagnosis import Diagnosis
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import say
-from bot.dialogue.replies import Reply
+from bot.dialogue.replies import Button, Reply, intent_payload
 from bot.dialogue.state import Awaiting, Outcome, Turn
 
 
@@ -25,6 +25,23 @@ class Conversation:
     def goodbye(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         out.say(Reply("", response="utter_goodbye"))
         out.wait_for(None)
+        if not rated(turn.events):
+            # Optional: the buttons are all there is to it; typing on simply goes on.
+            out.say(Reply(say("rate_prompt", turn.language), rating_buttons(),
+                          custom={"kind": "rating_request"}))
+
+    def rate(self, turn: Turn, found: Mentions, out: Outcome) -> None:
+        """A 1-5 rating from the buttons offered at the end (the analytics read it)."""
+        value = next((e.get("value") for e in turn.entities if e.get("entity") == "rating"),
+                     None)
+        try:
+            rating = int(str(value))
+        except ValueError:
+            rating = 0
+        if not 1 <= rating <= 5:
+            return  # a payload not of our buttons: nothing to thank for
+        out.say(Reply(say("rate_thanks", turn.language), custom={"kind": "rating",
+                                                                  "rating": rating}))
 
     def thank(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         out.say(Reply("", response="utter_you_are_welcome"))
@@ -71,6 +88,17 @@ class Conversation:
             return
         out.say(say("offer_human_after_misses", turn.language))
         self.tickets.escalate(turn, out, escalation)
+
+
+def rating_buttons() -> list[Button]:
+    return [Button(f"{n} \u2605", intent_payload("rate_conversation", rating=str(n)))
+            for n in range(1, 6)]
+
+
+def rated(events: list[dict]) -> bool:
+    """The conversation has given its rating already (it is offered once)."""
+    return any(((e.get("parse_data") or {}).get("intent") or {}).get("name")
+               == "rate_conversation" for e in events if e.get("event") == "user")
 
 
 def consecutive_fallbacks(events: list[dict]) -> int:
