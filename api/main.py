@@ -17,6 +17,7 @@ from api.routes import (
     directory,
     health,
     identity,
+    portal,
 )
 from api.routes import monitoring as monitoring_routes
 from api.routes import search as search_routes
@@ -44,6 +45,7 @@ def create_app() -> FastAPI:
     app.include_router(monitoring_routes.router)
     app.include_router(identity.router)
     app.include_router(directory.router)
+    app.include_router(portal.router)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -573,16 +573,22 @@ def contract_answer(asset: AssetInfo, language: str, *, service: ServiceData,
     lines.append(say("contract_visits", language,
                      visits=tier.get("preventive_visits_per_year", 0),
                      discount=tier.get("parts_discount_pct", 0)))
-    warranty = service.warranty
-    months = int(warranty.get("standard_months_from_commissioning", 24))
     if asset.install_date:
-        if tier.get("extended_warranty"):
-            months = max(months, 60)
-        end = _add_months(asset.install_date, months)
+        end, months = warranty_end(asset.install_date, tier, service.warranty)
         key = "warranty_active" if end >= today else "warranty_expired"
         lines.append(say(key, language, serial=asset.serial or asset.model,
                          end=end.isoformat(), months=months))
     return Reply("\n".join(lines), custom={"kind": "contract", "tier": tier["id"]})
+
+
+def warranty_end(install_date: date, tier: dict[str, Any],
+                 warranty: dict[str, Any]) -> tuple[date, int]:
+    """When a unit's warranty ends, and its months: the standard months from commissioning,
+    60 on a contract tier with the extended warranty (the chat's answer and the portal's)."""
+    months = int(warranty.get("standard_months_from_commissioning", 24))
+    if tier.get("extended_warranty"):
+        months = max(months, 60)
+    return _add_months(install_date, months), months
 
 
 def _add_months(day: date, months: int) -> date:
