@@ -33,7 +33,7 @@ def start_bench_system(prefix: str) -> tuple[Supervisor, str]:
     rebuilt only when its inputs changed (launcher/index.py), so repeated runs start in seconds.
     """
     from launcher.ports import free_port
-    from launcher.system import start_system
+    from launcher.system import start_system, wait_until_warm
 
     state = Path(tempfile.mkdtemp(prefix=prefix))
     settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
@@ -42,7 +42,10 @@ def start_bench_system(prefix: str) -> tuple[Supervisor, str]:
     print("starting the system (log:", state / "system.log", ")", file=sys.stderr)
     # Left open: the supervisor's reader threads write the children's output here until exit.
     log = open(state / "system.log", "w", buffering=1)  # noqa: SIM115
-    return start_system(settings, log), f"http://{settings.rasa_host}:{settings.rasa_port}"
+    supervisor = start_system(settings, log)
+    if not wait_until_warm(settings):
+        print("the API did not report warm (/readyz); measuring anyway", file=sys.stderr)
+    return supervisor, f"http://{settings.rasa_host}:{settings.rasa_port}"
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
@@ -97,6 +98,20 @@ def prepare(settings: Settings, out: IO[str] | None = None) -> str:
         model = ensure_model(settings.models_dir)
         index.result()
     return str(model)
+
+
+def wait_until_warm(settings: Settings, timeout_s: float = 240.0) -> bool:
+    """Until the API has loaded its slow parts (GET /readyz), as a balancer waits before it
+    sends a replica customers; False when it is not warm within the time. Measurements and
+    tests start here: a first turn on a busy machine otherwise outlasts the action deadline
+    while the expert system, the triage and the index load."""
+    deadline = time.monotonic() + timeout_s
+    url = f"http://{settings.api_host}:{settings.api_port}/readyz"
+    while time.monotonic() < deadline:
+        if _probe(url):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def start_system(settings: Settings, out: IO[str] | None = None) -> Supervisor:

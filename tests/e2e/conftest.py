@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import create_engine, select
 from core.settings import Settings
 from db.tickets import Ticket
 from launcher.supervisor import StartupError, Supervisor
-from launcher.system import start_system
+from launcher.system import start_system, wait_until_warm
 from tests.conftest import RASA_BIN, free_port
 
 
@@ -58,24 +57,10 @@ def start(settings: Settings, log: Path) -> Supervisor:
         supervisor = start_system(settings, out)
     except StartupError as exc:
         pytest.fail(f"the system did not start: {exc}")
-    wait_until_warm(settings)
+    # As a balancer waits before it sends a replica customers (GET /readyz).
+    if not wait_until_warm(settings):
+        pytest.fail("the API did not load its slow parts in time (GET /readyz)")
     return supervisor
-
-
-def wait_until_warm(settings: Settings, timeout_s: float = 240.0) -> None:
-    """Until the API has loaded its slow parts (GET /readyz), as a balancer waits before it
-    sends a replica customers: a first turn on a loaded machine would otherwise time out
-    while the expert system, the triage and the index load."""
-    deadline = time.monotonic() + timeout_s
-    url = f"http://{settings.api_host}:{settings.api_port}/readyz"
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"the API was not warm after {timeout_s:.0f} s ({url})")
 
 
 @pytest.fixture(scope="session")
