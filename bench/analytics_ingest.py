@@ -40,6 +40,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_en
 
 from analytics.consumer import Consumer, RabbitConsumer, SqlBrokerConsumer
 from analytics.sources import broker_engine
+from bench.running import percentile
 from core.settings import PROJECT_ROOT
 from db.migrate import upgrade
 from tickets.database import create_store_engine
@@ -48,12 +49,6 @@ OUT = PROJECT_ROOT / "bench" / "out"
 RECORDED = PROJECT_ROOT / "tests" / "analytics" / "data" / "rasa_events.json"
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def turns_of(events: list[dict[str, Any]]) -> list[list[list[dict[str, Any]]]]:

@@ -31,6 +31,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
 from api.deps import engine_for
+from bench.running import percentile
 from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT, Settings
 from db.migrate import upgrade
@@ -48,10 +49,6 @@ CRITICAL = {"rotary_screw_compressor": ("discharge_temp_c", 125.0),
             "centrifugal_process_pump": ("bearing_temp_c", 110.0),
             "air_cooled_water_chiller": (None, "AL140")}
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 class Setup:

@@ -22,8 +22,9 @@ from launcher.supervisor import Supervisor
 
 
 def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile of the samples (numpy's, linear between the closest ranks)."""
-    return float(np.percentile(values, q))
+    """The q-th percentile of the samples (numpy's, linear between the closest ranks); 0 of
+    none."""
+    return float(np.percentile(values, q)) if len(values) else 0.0
 
 
 def start_bench_system(prefix: str) -> tuple[Supervisor, str]:
