@@ -3,7 +3,9 @@
 Rasa publishes each tracker event as a dict (`event`, `timestamp`, `sender_id`, ...). A user
 event carries its whole NLU parse; only the intent, its confidence and the entities are kept
 (not the ranking, nor the message's metadata but a satisfaction rating), so the stored event
-stays small. The key is a hash of the slimmed event's canonical JSON: the same event
+stays small. A 1-5 rating comes either in the message's metadata (kept as `rating`) or as the
+entity `rating` of a message with the intent `rate_conversation` (kept with the entities);
+`rating_of` reads both. The key is a hash of the slimmed event's canonical JSON: the same event
 delivered twice (a RabbitMQ redelivery, the SQL broker's table read again) has the same key."""
 
 from __future__ import annotations
@@ -52,6 +54,31 @@ def slim(event: dict[str, Any]) -> dict[str, Any] | None:
     elif kind == "action":
         out["name"] = event.get("name")
     return out
+
+
+RATING_INTENT = "rate_conversation"
+
+
+def _rating(value: Any) -> int | None:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool) \
+            and 1 <= value <= 5 and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def rating_of(event: dict[str, Any]) -> int | None:
+    """The 1-5 rating a slimmed user event gives: its metadata's, else the `rating` entity of
+    a `rate_conversation` message ("4", 4 or 4.0); None if neither holds one."""
+    rating = _rating(event.get("rating"))
+    if rating is None and event.get("intent") == RATING_INTENT:
+        rating = next((r for name, value in event.get("entities") or []
+                       if name == "rating" and (r := _rating(value)) is not None), None)
+    return rating
 
 
 def _slot_value(name: str, value: Any) -> Any:

@@ -4,7 +4,8 @@ one per customer message (turn), one per guided-diagnosis session. Pure: no data
 What the events carry and where each fact comes from:
 
 - the customer's message: a `user` event (intent, confidence, entities; a `rating` 1-5 when
-  the client sent one in the message's metadata);
+  the client sent one in the message's metadata, or as the entity `rating` of a
+  `rate_conversation` message: events.rating_of);
 - the bot's replies: `bot` events whose `custom` payload names what the reply is (`kind`):
   `manual_answer` (document, section, retrieval score), `feedback_request` ("did this
   help?"), `diagnosis_question` (the observation asked), `diagnosis_conclusion` (fault,
@@ -26,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from analytics.events import RATING_INTENT, rating_of
 
 FALLBACK_INTENT = "nlu_fallback"
 FEEDBACK = {"affirm": True, "deny": False}
@@ -198,7 +201,7 @@ class _Fold:
         record = TurnRecord(conversation_id=conv.conversation_id, seq=len(self.turns) + 1,
                             at=when(ts), language=language, intent=intent,
                             confidence=_number(event.get("confidence")),
-                            fallback=intent == FALLBACK_INTENT, rating=event.get("rating"))
+                            fallback=intent == FALLBACK_INTENT, rating=rating_of(event))
         turn = _Turn(record, ts, str(event.get("text") or ""))
         self.turns.append(turn)
         self.turn = turn
@@ -210,7 +213,8 @@ class _Fold:
             conv.fallbacks += 1
         if record.rating is not None:
             conv.rating = record.rating
-        if self.feedback_for is not None:
+        if self.feedback_for is not None and intent != RATING_INTENT:
+            # (a rating given meanwhile leaves "did this help?" to the next message)
             answered, session = self.feedback_for
             self.feedback_for = None
             helped = FEEDBACK.get(str(intent))

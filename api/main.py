@@ -19,6 +19,7 @@ from api.routes import (
     identity,
     portal,
 )
+from api.routes import kpis as kpi_routes
 from api.routes import monitoring as monitoring_routes
 from api.routes import search as search_routes
 from api.tickets import routes as tickets
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
     app.include_router(identity.router)
     app.include_router(directory.router)
     app.include_router(portal.router)
+    app.include_router(kpi_routes.router)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

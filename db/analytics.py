@@ -51,9 +51,12 @@ class AnalyticsEvent(Base):
 
 class AnalyticsConversation(Base):
     __tablename__ = "analytics_conversations"
+    # KPIs (migration 0010): a period's conversations; a machine's next one (72 h repeat)
+    __table_args__ = (Index("ix_analytics_conversations_asset_started", "asset_serial",
+                            "started_at"),)
 
     conversation_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     channel: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str | None] = mapped_column(String(8))
@@ -118,7 +121,7 @@ class AnalyticsDiagnosis(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(String(255))
     session_id: Mapped[str] = mapped_column(String(200))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # KPIs (0010)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     asset_serial: Mapped[str | None] = mapped_column(String(60))
     asset_model: Mapped[str | None] = mapped_column(String(60), index=True)

@@ -96,6 +96,13 @@ class TicketClocks:
     def hours(self, row: Any, start: datetime, end: datetime, *, keep: bool = True) -> float:
         """Hours of the ticket's clock between `start` and `end` (0 if end <= start);
         `keep`: both are stored moments, so the result is remembered for the next call."""
+        if not keep and end - start > timedelta(days=1):
+            # Up to `now`: the long part, to the last UTC midnight, is remembered; clock time
+            # adds up over adjacent spans.
+            midnight = end.replace(hour=0, minute=0, second=0, microsecond=0)
+            if midnight > start:
+                return self.hours(row, start, midnight) + self.hours(row, midnight, end,
+                                                                     keep=False)
         key = (id(self.catalog), row["contract_tier"], row["time_zone"], row["customer_id"],
                row["site_id"], start, end)
         found = _HOURS.get(key) if keep else None

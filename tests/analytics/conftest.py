@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.tickets.fixtures import db_url, engine, pg_server, postgres_url  # noqa: F401
+from tests.tickets.fixtures import (  # noqa: F401
+    api_settings,
+    db_url,
+    engine,
+    keys,
+    pg_server,
+    postgres_url,
+)
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,0 +1,338 @@
+"""KPI endpoint latency over a quarter of SYNTHETIC data, through the real API server.
+
+SYNTHETIC BENCH DATA: a fresh scratch database (a temporary SQLite file; a PostgreSQL database
+created and dropped, when the server answers) is filled directly in the tables with a made-up
+quarter: --conversations analytics conversations (default 5,000) with their turns (gaps with
+texts among them) and guided-diagnosis sessions, and --tickets tickets (default 500) of the
+demo customers with real SLA deadlines, responses, resolutions, pauses and breaches. Every
+row's subject or conversation id says "synthetic bench"; nothing of it is real.
+
+Then the API runs as its own process (uvicorn, as `make run` starts it) on a free port and one
+client calls `GET /api/v1/kpis` for the quarter --requests times per group_by (none, language,
+family, model, customer, tier, week) and the CSV export, one request at a time after a warm-up,
+and `GET /api/v1/kpis/gaps` (the first call embeds and clusters, the next ones hit the cache).
+Prints p50/p95/p99 per case and writes bench/out/kpis_api.md.
+
+    .venv/bin/python -m bench.kpis_api [--requests 60] [--conversations 5000] [--tickets 500]
+        [--backends sqlite,postgresql] [--pg-server postgresql+psycopg://postgres@127.0.0.1:5432]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
+
+from api.auth import key_store
+from bench.running import percentile
+from db.analytics import AnalyticsConversation, AnalyticsDiagnosis, AnalyticsTurn
+from db.migrate import upgrade
+from db.tickets import Ticket
+from tickets import sla
+from tickets.catalog import default_catalog
+from tickets.database import create_store_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+START = datetime(2026, 7, 1, tzinfo=UTC)  # Q3 2026
+END = datetime(2026, 10, 1, tzinfo=UTC)
+NOW = END + timedelta(days=5)
+GROUPS = (None, "language", "family", "model", "customer", "tier", "week")
+LANGUAGES = ("en", "de", "el", "fr", "es")
+GAP_TEXTS = (
+    "how do I bleed air from the pump", "how to vent the pump casing", "pump loses prime",
+    "which oil for the screw compressor", "compressor oil type", "oil change interval",
+    "chiller high pressure alarm", "condenser fan does not start", "what does code E217 mean",
+    "reset the controller after a power cut", "where is the drain valve", "belt tension",
+    "asdkjh", "price of a new machine", "invoice address change", "noise from the bearing",
+)
+REASONS = ("critical", "low_confidence", "repeated_failure", "customer_request")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def database(backend: str, pg_server: str) -> Iterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-kpis-") as folder:
+            yield f"sqlite:///{folder}/kpis.db"
+        return
+    import psycopg
+
+    admin = pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    name = f"kpis_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{pg_server}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_available(pg_server: str) -> str | None:
+    import psycopg
+
+    admin = pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    try:
+        with psycopg.connect(admin, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+@contextlib.contextmanager
+def api_server(url: str, data_dir: str) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_DATABASE_URL": url, "ASSISTANT_TICKETS_WORKER_INTERVAL_S": "0",
+           "ASSISTANT_LOG_LEVEL": "WARNING", "ASSISTANT_DATA_DIR": data_dir}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the API did not start")
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+# -- the synthetic quarter --------------------------------------------------------------------
+def fill(engine: Engine, conversations: int, tickets: int, seed: int = 1) -> dict[str, int]:
+    """Write the synthetic quarter; returns row counts."""
+    rng = random.Random(seed)
+    catalog = default_catalog()
+    customers = sorted(catalog.customers.values(), key=lambda c: c.customer_id)
+    assets = [(c, a) for c in customers for a in sorted(c.assets.values(),
+                                                         key=lambda a: a.serial)]
+    span = (END - START).total_seconds()
+    conv_rows: list[dict[str, Any]] = []
+    turn_rows: list[dict[str, Any]] = []
+    diag_rows: list[dict[str, Any]] = []
+    for n in range(conversations):
+        started = START + timedelta(seconds=rng.random() * span)
+        ended = started + timedelta(seconds=rng.randint(20, 900))
+        identified = rng.random() < 0.6
+        customer, asset = rng.choice(assets) if identified else (None, None)
+        escalated = rng.random() < 0.22
+        reason = rng.choice(REASONS) if escalated else None
+        messages = rng.randint(1, 8)
+        helped = rng.random()
+        cid = f"synthetic-bench-{n:05d}"
+        conv_rows.append({
+            "conversation_id": cid, "started_at": started, "last_event_at": ended,
+            "channel": "rest", "language": rng.choice(LANGUAGES),
+            "customer_id": customer.customer_id if customer else None,
+            "asset_serial": asset.serial if asset else None,
+            "asset_model": asset.model if asset else None,
+            "asset_family": asset.family if asset else None, "events": messages * 6,
+            "user_messages": messages, "fallbacks": rng.randint(0, 1), "intents": {},
+            "flows": [], "diagnosis_sessions": 0, "manual_answers": rng.randint(0, 2),
+            "helped_yes": int(helped < 0.4), "helped_no": int(0.4 <= helped < 0.55),
+            "rating": rng.randint(1, 5) if rng.random() < 0.2 else None,
+            "escalated": escalated, "escalation_reason": reason,
+            "escalations": int(escalated), "ticket_number": None, "tickets": []})
+        for seq in range(1, messages + 1):
+            gap = rng.choice(("fallback", "not_helped", "low_score", "no_answer",
+                              "out_of_domain")) if rng.random() < 0.12 else None
+            turn_rows.append({
+                "conversation_id": cid, "seq": seq,
+                "at": started + timedelta(seconds=seq * 10), "language": "en",
+                "intent": "ask_how_to", "confidence": 0.9,
+                "action": "action_urgent_safety" if reason == "critical" and seq == 1 else None,
+                "flows": [], "reply_kinds": [], "fallback": gap == "fallback",
+                "escalation_reason": reason if seq == messages else None,
+                "gap": gap, "text": rng.choice(GAP_TEXTS) if gap else None,
+                "response_ms": rng.randint(80, 900)})
+        if asset is not None and rng.random() < 0.35:
+            outcome = rng.choice(("concluded", "concluded", "escalated", "open"))
+            diag_rows.append({
+                "conversation_id": cid, "session_id": f"{cid}:1", "started_at": started,
+                "ended_at": ended, "asset_serial": asset.serial, "asset_model": asset.model,
+                "asset_family": asset.family, "error_code": None,
+                "questions": rng.randint(1, 6), "outcome": outcome,
+                "fault_id": f"fault_{rng.randint(1, 6)}" if outcome == "concluded" else None,
+                "confidence": 0.8, "helped": None, "escalation_reason": None,
+                "ticket_number": None})
+    ticket_rows: list[dict[str, Any]] = []
+    for _ in range(tickets):
+        customer, asset = rng.choice(assets)
+        created = START + timedelta(seconds=rng.random() * span)
+        priority = rng.choice(("P1", "P2", "P2", "P3", "P3", "P4"))
+        due = sla.deadlines(catalog=catalog, customer=customer, site_id=asset.site_id,
+                            priority=priority, created_at=created)
+        responded = created + timedelta(hours=rng.uniform(0.2, 30)) \
+            if rng.random() < 0.95 else None
+        resolved = responded + timedelta(hours=rng.uniform(1, 150)) \
+            if responded and rng.random() < 0.85 else None
+        status = "resolved" if resolved else "in_progress" if responded else "new"
+        ticket_rows.append({
+            "id": str(uuid.UUID(int=rng.getrandbits(128))), "status": status,
+            "priority": priority, "type": rng.choice(("incident", "incident", "question",
+                                                      "service_request")),
+            "customer_id": customer.customer_id, "site_id": asset.site_id,
+            "serial": asset.serial, "model": asset.model, "family": asset.family,
+            "language": customer.language,
+            "channel": "monitoring" if rng.random() < 0.2 else "chat",
+            "conversation_id": None, "subject": "synthetic bench ticket",
+            "description": "synthetic bench data", "escalation_reason": rng.choice(REASONS),
+            "error_code": None, "assignee": None, "contract_tier": due.tier,
+            "time_zone": due.time_zone, "transcript": [], "diagnosis": None, "citations": [],
+            "created_by": "bench", "idempotency_scope": None, "idempotency_key": None,
+            "request_hash": None, "created_at": created, "updated_at": resolved or created,
+            "first_response_at": responded, "resolved_at": resolved, "closed_at": None,
+            "response_due_at": due.response_due_at, "resolution_due_at": due.resolution_due_at,
+            "next_due_at": None if resolved else due.resolution_due_at,
+            "breach_notified_at": None, "sla_paused_at": None, "sla_paused_seconds": 0,
+            "human_active": False, "version": 1})
+    with engine.begin() as connection:
+        for table, rows in ((AnalyticsConversation, conv_rows), (AnalyticsTurn, turn_rows),
+                            (AnalyticsDiagnosis, diag_rows), (Ticket, ticket_rows)):
+            for start in range(0, len(rows), 1000):
+                connection.execute(insert(table), rows[start:start + 1000])
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does within a minute of such inserts in a running system.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+    return {"conversations": len(conv_rows), "turns": len(turn_rows),
+            "diagnoses": len(diag_rows), "tickets": len(ticket_rows),
+            "gap turns": sum(1 for t in turn_rows if t["gap"])}
+
+
+# -- the measurement --------------------------------------------------------------------------
+def timed(client: httpx.Client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed
+
+
+def run_backend(backend: str, pg_server: str, args: argparse.Namespace) -> dict[str, Any]:
+    with database(backend, pg_server) as url, \
+            tempfile.TemporaryDirectory(prefix="bench-kpis-data-") as data_dir:
+        upgrade(url)
+        engine = create_store_engine(url)
+        began = time.perf_counter()
+        counts = fill(engine, args.conversations, args.tickets)
+        fill_s = time.perf_counter() - began
+        key, _ = key_store.create_key(engine, role="engineer", name="kpi-bench")
+        engine.dispose()
+        period = f"from={START.date()}&to={(END - timedelta(days=1)).date()}"
+        cases: dict[str, list[float]] = {}
+        with api_server(url, data_dir) as base, httpx.Client(
+                base_url=base, timeout=300, headers={"Authorization": f"Bearer {key}"}) as client:
+            for _ in range(3):  # warm-up: imports, catalog, connection pool
+                timed(client, f"/api/v1/kpis?{period}")
+            for group in GROUPS:
+                suffix = f"&group_by={group}" if group else ""
+                cases[f"kpis group_by={group or '-'}"] = [
+                    timed(client, f"/api/v1/kpis?{period}{suffix}") for _ in range(args.requests)]
+            cases["kpis csv group_by=week"] = [
+                timed(client, f"/api/v1/kpis?{period}&group_by=week&format=csv")
+                for _ in range(args.requests)]
+            gaps_first = timed(client, f"/api/v1/kpis/gaps?{period}")
+            cases["gaps (cached clustering)"] = [
+                timed(client, f"/api/v1/kpis/gaps?{period}") for _ in range(args.requests // 2)]
+            sample = client.get(f"/api/v1/kpis/gaps?{period}").json()
+        everything = [v for name, values in cases.items() if name.startswith("kpis")
+                      for v in values]
+        return {"backend": backend, "counts": counts, "fill_s": fill_s, "cases": cases,
+                "load": os.getloadavg(),
+                "all_kpis": everything, "gaps_first_ms": gaps_first,
+                "gap_clusters": len(sample["clusters"]), "gap_questions": sample["questions"]}
+
+
+def row(name: str, values: list[float]) -> str:
+    return (f"| {name} | {len(values)} | {percentile(values, 50):.1f} | "
+            f"{percentile(values, 95):.1f} | {percentile(values, 99):.1f} | {max(values):.1f} |")
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace,
+           skipped: dict[str, str]) -> str:
+    lines = ["# KPI endpoint latency (`bench/kpis_api.py`)", "",
+             f"One run, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}. **Synthetic bench data**: a made-up quarter "
+             f"({START.date()} to {(END - timedelta(days=1)).date()}) written straight into "
+             "the tables of a scratch database; the real API server (uvicorn, one worker), one "
+             f"client, one request at a time, {args.requests} requests per case after a "
+             "warm-up. Target: p95 <= 200 ms.", ""]
+    for name, reason in skipped.items():
+        lines += [f"- {name}: skipped ({reason})", ""]
+    for result in results:
+        counts = ", ".join(f"{v} {k}" for k, v in result["counts"].items())
+        everything = result["all_kpis"]
+        lines += [f"## {result['backend']}", "",
+                  f"Data: {counts} (written in {result['fill_s']:.1f} s). Machine load "
+                  f"average at the end (1/5/15 min): "
+                  f"{' / '.join(f'{x:.1f}' for x in result['load'])} on {os.cpu_count()} cores "
+                  "(other work shares them: the tails are mostly waiting for a core).", "",
+                  "| case | n | p50 ms | p95 ms | p99 ms | max ms |", "|---|---|---|---|---|---|"]
+        lines += [row(name, values) for name, values in result["cases"].items()]
+        lines += [row("**all KPI requests**", everything), "",
+                  f"`/api/v1/kpis` p95 over all group_by values: "
+                  f"**{percentile(everything, 95):.1f} ms** "
+                  f"({'meets' if percentile(everything, 95) <= 200 else 'MISSES'} the 200 ms "
+                  "target).", "",
+                  f"Gaps: the first call (loads the embedding model if this process has not, "
+                  f"embeds the distinct gap texts and clusters them) took "
+                  f"{result['gaps_first_ms']:.0f} ms; {result['gap_questions']} gap questions "
+                  f"in {result['gap_clusters']} clusters.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--conversations", type=int, default=5000)
+    parser.add_argument("--tickets", type=int, default=500)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-server", default=os.environ.get(
+        "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"))
+    parser.add_argument("--out", type=Path, default=OUT / "kpis_api.md")
+    args = parser.parse_args()
+    results, skipped = [], {}
+    for backend in args.backends.split(","):
+        if backend == "postgresql":
+            reason = pg_available(args.pg_server)
+            if reason:
+                skipped[backend] = reason
+                continue
+        print(f"-- {backend}", flush=True)
+        results.append(run_backend(backend, args.pg_server, args))
+    text = report(results, args, skipped)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
