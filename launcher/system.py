@@ -90,6 +90,10 @@ def prepare(settings: Settings, out: IO[str] | None = None) -> str:
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # The schema and the search index are brought up to date before the API serves a request.
     upgrade_database(settings.resolved_db_url(settings.database_url))
+    if settings.demo_data:  # ASSISTANT_DEMO_DATA: a demo quarter in an empty database, once
+        from analytics.demo import fill_on_start
+
+        fill_on_start(settings, out)
     # The index (the embedding model) and the Rasa model (the intent classifier) do not depend
     # on each other: on a first start they are built at once, one per core.
     with ThreadPoolExecutor(max_workers=1) as pool:
