@@ -291,7 +291,9 @@ class _Fold:
         if record.fallback:
             record.gap = "fallback"
         elif record.action in MANUAL_ASKS and "manual_answer" not in record.reply_kinds \
-                and not record.flows[1:] and record.flows in ([], ["manual"], ["escalation"]):
+                and set(record.flows) <= {"manual", "escalation"}:
+            # No passage good enough: the question went to an engineer in the same turn
+            # (flows manual + escalation), or got no answer; not a turn another flow took.
             record.gap = "low_score" if record.escalation_reason == "low_confidence" \
                 else "no_answer"
         elif "out_of_domain" in record.reply_kinds:

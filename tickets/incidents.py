@@ -33,7 +33,9 @@ def open_incident(engine: Engine, *, serial: str, reason: str,
     `any_reason`, a danger: any open incident, which the danger then raises); the most urgent
     and oldest first."""
     query = select(Ticket).where(Ticket.serial == serial, Ticket.type == "incident",
-                                 Ticket.status.in_(workflow.OPEN_STATUSES))
+                                 Ticket.status.in_(workflow.OPEN_STATUSES),
+                                 # demo tickets (analytics/demo.py) never take a real report
+                                 or_(Ticket.channel.is_(None), Ticket.channel != "demo"))
     if not any_reason:
         query = query.where(or_(Ticket.escalation_reason == reason, Ticket.priority == "P1"))
     query = query.order_by(Ticket.priority, Ticket.number).limit(1)
