@@ -360,7 +360,7 @@ def _mute(engine: Engine) -> None:
 # -- the launcher's hook -----------------------------------------------------------------------
 @contextmanager
 def _bars(out: IO[str], quiet: bool) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
-    from tqdm import tqdm
+    from tqdm import tqdm  # lazy: the progress bars of the command line and the launcher only
 
     bars: list[Any] = []
 
@@ -386,7 +386,7 @@ def fill_on_start(settings: Settings, out: IO[str] | None = None, *,
     holds other data; else the summary of the demo rows."""
     if not settings.demo_data:
         return None
-    from tickets.database import create_store_engine
+    from tickets.database import create_store_engine  # lazy: only when the setting is on
 
     out = out or sys.stdout
     engine = create_store_engine(settings.resolved_db_url(settings.database_url))
@@ -434,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.weeks < 1 or args.conversations < 1:
         parser.error("--weeks and --conversations must be at least 1")
+    # The command line's own: the migrations (Alembic) and an engine of its --database-url.
     from db.migrate import upgrade
     from tickets.database import create_store_engine
 

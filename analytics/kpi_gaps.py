@@ -74,7 +74,7 @@ def cluster_labels(vectors: np.ndarray, distance: float) -> list[int]:
         return []
     if count == 1:
         return [0]
-    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.cluster import AgglomerativeClustering  # lazy: heavy, the gaps only
 
     model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
                                     distance_threshold=distance)

@@ -91,7 +91,7 @@ def prepare(settings: Settings, out: IO[str] | None = None) -> str:
     # The schema and the search index are brought up to date before the API serves a request.
     upgrade_database(settings.resolved_db_url(settings.database_url))
     if settings.demo_data:  # ASSISTANT_DEMO_DATA: a demo quarter in an empty database, once
-        from analytics.demo import fill_on_start
+        from analytics.demo import fill_on_start  # lazy: the expert system, only when asked
 
         fill_on_start(settings, out)
     # The index (the embedding model) and the Rasa model (the intent classifier) do not depend

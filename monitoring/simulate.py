@@ -212,10 +212,12 @@ def _parse_injection(text: str, kind: str) -> Injection:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The command line's own: the simulator as a library needs neither a broker client nor
+    # the knowledge pack's loader.
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
-    from core.knowledge.loader import load_knowledge
+    from core.knowledge.loader import load_knowledge  # the command line's own, as above
     from core.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m monitoring.simulate",
@@ -242,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     url = args.url or settings.mqtt_url
-    from urllib.parse import urlparse
+    from urllib.parse import urlparse  # the command line's own, as above
     parsed = urlparse(url)
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"helios-sim-{args.seed}")
     if parsed.username:

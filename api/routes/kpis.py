@@ -44,7 +44,7 @@ def get_gap_encoder(settings: Annotated[Settings, Depends(get_settings)],
     name = settings.embedding_model
 
     def encode(texts: list[str]) -> np.ndarray:
-        from retrieval.encoder import get_encoder
+        from retrieval.encoder import get_encoder  # lazy: torch, on the first gaps request
 
         return get_encoder(name).encode(texts)
 
