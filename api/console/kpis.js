@@ -81,6 +81,11 @@ function draw(id, config) {
 
 function render(report) {
   figures(report.total);
+  // Demo data (ASSISTANT_DEMO_DATA, analytics/demo.py) is said so, never passed off as real.
+  const demo = (report.total.tickets.by_channel || {}).demo || 0;
+  $("demo").hidden = !demo;
+  $("demo").textContent = demo ? "Demo data: " + demo + " of the period's tickets and their " +
+    "conversations were generated (python -m analytics.demo --clear removes them)." : "";
   const groups = report.groups.length ? report.groups : [report.total];
   const labels = groups.map((g) => g.group);
   const percent = { y: { beginAtZero: true, max: 100, ticks: { callback: (v) => v + " %" } } };
