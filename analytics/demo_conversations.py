@@ -36,7 +36,7 @@ import yaml
 from analytics.demo_texts import FALLBACK_TEXTS, GAP_QUESTIONS, TYPED
 from core.knowledge.loader import knowledge_at
 from core.knowledge.model import Family, KnowledgeBase
-from rules.diagnosis import Diagnoser, DiagnosisState
+from rules.diagnosis import Diagnoser, DiagnosisState, snapshot
 from rules.i18n import Texts
 from rules.simulate import Operator, fault_error_code
 
@@ -544,26 +544,6 @@ def _ticket_diagnosis(snap: dict[str, Any] | None) -> dict[str, Any] | None:
             "trace": snap.get("trace") or [], "conclusion": snap.get("conclusion")}
 
 
-def _snapshot(outcome: dict[str, Any]) -> dict[str, Any]:
-    """The diagnosis slot as the chat keeps it (bot/dialogue/flows/diagnosis.py snapshot)."""
-    trace = ((outcome.get("conclusion") or {}).get("trace")
-             or (outcome.get("escalation") or {}).get("trace") or outcome.get("trace") or {})
-    answers = dict(trace.get("answers") or {})
-    code = next((v for k, v in answers.items() if "code" in k and isinstance(v, str)), None)
-    return {
-        "status": outcome["status"],
-        "candidates": outcome.get("candidates", [])[:5],
-        "observations": answers,
-        "trace": [f"answered: {k} = {v}" for k, v in answers.items()][:50]
-        + [f"rule fired: {r}" for r in trace.get("rules_fired", [])][:50]
-        + [f"don't know: {u}" for u in trace.get("unknown", [])][:20],
-        "conclusion": {k: v for k, v in (outcome.get("conclusion") or {}).items()
-                       if k in ("fault_id", "fault_name", "confidence")} or None,
-        "priority": (outcome.get("escalation") or {}).get("priority"),
-        "error_code": code,
-    }
-
-
 # -- the scenarios ---------------------------------------------------------------------------
 def _greet(chat: Chat) -> None:
     chat.typed("greet")
@@ -642,7 +622,7 @@ def _diagnosis(chat: Chat, *, by_code: bool) -> None:
         chat.bot("\n".join(lines), {"kind": "diagnosis_question",
                                     "observation_id": question["observation_id"],
                                     "type": question["type"]})
-        chat.slot("diagnosis_snapshot", _snapshot(outcome))
+        chat.slot("diagnosis_snapshot", snapshot(outcome))
         chat.slot("awaiting", "diagnosis")
         if give_up is not None and asked >= give_up:
             chat.left = True
@@ -695,8 +675,8 @@ def _answer(chat: Chat, question: dict[str, Any], value: Any, family: Family) ->
 
 def _diagnosis_end(chat: Chat, state: DiagnosisState, outcome: dict[str, Any], family: Family,
                    texts: Texts) -> None:
-    snapshot = _snapshot(outcome)
-    chat.slot("diagnosis_snapshot", snapshot)
+    kept = snapshot(outcome)
+    chat.slot("diagnosis_snapshot", kept)
     chat.slot("awaiting", None)
     status = outcome["status"]
     escalation = outcome.get("escalation") or {}

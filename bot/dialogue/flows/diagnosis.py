@@ -19,7 +19,7 @@ from bot.dialogue.ports import AlertSource
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo
 from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
-from rules.diagnosis import AnswerError, DiagnosisState
+from rules.diagnosis import AnswerError, DiagnosisState, snapshot
 from rules.i18n import Texts
 
 logger = logging.getLogger(__name__)
@@ -216,25 +216,3 @@ class Diagnosis:
                           texts.choice_label(obs, choice).casefold()):
                 return str(choice)
         return None
-
-
-def snapshot(outcome: dict[str, Any]) -> dict[str, Any]:
-    """What a ticket needs from a diagnosis outcome (kept in a slot between turns)."""
-    trace = ((outcome.get("conclusion") or {}).get("trace")
-             or (outcome.get("escalation") or {}).get("trace") or outcome.get("trace") or {})
-    answers_ = dict(trace.get("answers") or {})
-    code = next((v for k, v in answers_.items() if "code" in k and isinstance(v, str)), None)
-    return {
-        "status": outcome["status"],
-        "candidates": outcome.get("candidates", [])[:5],
-        "observations": answers_,
-        # The session as it went: what the customer answered (codes included), in order,
-        # then the rules that fired on it and what they could not tell.
-        "trace": [f"answered: {k} = {v}" for k, v in answers_.items()][:50]
-        + [f"rule fired: {r}" for r in trace.get("rules_fired", [])][:50]
-        + [f"don't know: {u}" for u in trace.get("unknown", [])][:20],
-        "conclusion": {k: v for k, v in (outcome.get("conclusion") or {}).items()
-                       if k in ("fault_id", "fault_name", "confidence")} or None,
-        "priority": (outcome.get("escalation") or {}).get("priority"),
-        "error_code": code,
-    }
