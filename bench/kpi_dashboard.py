@@ -22,8 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from api.auth import key_store
-from bench.kpis_api import api_server
-from bench.running import percentile
+from bench.running import api_server, percentile
 from core.settings import Settings
 from db.migrate import upgrade
 from tickets.database import create_store_engine

@@ -20,17 +20,12 @@ Prints p50/p95/p99 per case and writes bench/out/kpis_api.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +35,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 
 from api.auth import key_store
-from bench.running import percentile
+from bench.running import api_server, percentile, scratch_database
 from db.analytics import AnalyticsConversation, AnalyticsDiagnosis, AnalyticsTurn
 from db.migrate import upgrade
 from db.tickets import Ticket
@@ -65,31 +60,6 @@ GAP_TEXTS = (
 REASONS = ("critical", "low_confidence", "repeated_failure", "customer_request")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def database(backend: str, pg_server: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-kpis-") as folder:
-            yield f"sqlite:///{folder}/kpis.db"
-        return
-    import psycopg
-
-    admin = pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    name = f"kpis_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{pg_server}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def pg_available(pg_server: str) -> str | None:
     import psycopg
 
@@ -99,32 +69,6 @@ def pg_available(pg_server: str) -> str | None:
             return None
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0]
-
-
-@contextlib.contextmanager
-def api_server(url: str, data_dir: str) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_DATABASE_URL": url, "ASSISTANT_TICKETS_WORKER_INTERVAL_S": "0",
-           "ASSISTANT_LOG_LEVEL": "WARNING", "ASSISTANT_DATA_DIR": data_dir}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            # Ready as a balancer sees it (GET /readyz): the warm-up (expert system, triage,
-            # index) has loaded, so it does not share the cores with the measured requests.
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the API did not start")
-            time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 # -- the synthetic quarter --------------------------------------------------------------------
@@ -239,7 +183,7 @@ def timed(client: httpx.Client, url: str) -> float:
 
 
 def run_backend(backend: str, pg_server: str, args: argparse.Namespace) -> dict[str, Any]:
-    with database(backend, pg_server) as url, \
+    with scratch_database(backend, pg_server, "kpis") as url, \
             tempfile.TemporaryDirectory(prefix="bench-kpis-data-") as data_dir:
         upgrade(url)
         engine = create_store_engine(url)

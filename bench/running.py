@@ -1,5 +1,6 @@
-"""Shared by the conversation benchmarks: the real system on free ports with a throw-away state
-folder (as `make run` starts it), and percentiles of latency samples."""
+"""Shared by the benchmarks: the real system on free ports with a throw-away state folder (as
+`make run` starts it), the API alone against a scratch database (SQLite or a PostgreSQL
+database made and dropped for the run), and percentiles of latency samples."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import numpy as np
 
 from core.settings import PROJECT_ROOT, Settings
+from launcher.ports import free_port
 from launcher.supervisor import Supervisor
 
 
@@ -25,6 +29,59 @@ def percentile(values: list[float], q: float) -> float:
     """The q-th percentile of the samples (numpy's, linear between the closest ranks); 0 of
     none."""
     return float(np.percentile(values, q)) if len(values) else 0.0
+
+
+@contextmanager
+def scratch_database(backend: str, pg_server: str, name: str) -> Iterator[str]:
+    """A database URL for one run: a SQLite file in a temporary folder, or a PostgreSQL
+    database `<name>_<random>` on `pg_server` (a SQLAlchemy URL without the database), dropped
+    after."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
+            yield f"sqlite:///{folder}/{name}.db"
+        return
+    import psycopg  # only for the PostgreSQL half of a run
+
+    admin = pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    database = f"{name}_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield f"{pg_server}/{database}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@contextmanager
+def api_server(url: str, data_dir: str | None = None) -> Iterator[str]:
+    """The API alone (uvicorn, one worker) against the database `url`; yields its base URL once
+    it is ready as a balancer sees it (GET /readyz): the warm-up (expert system, triage, index)
+    has loaded, so it does not share the cores with the measured requests."""
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_DATABASE_URL": url, "ASSISTANT_TICKETS_WORKER_INTERVAL_S": "0",
+           "ASSISTANT_LOG_LEVEL": "WARNING"}
+    if data_dir is not None:
+        env["ASSISTANT_DATA_DIR"] = data_dir
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"], cwd=PROJECT_ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the API did not start")
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def start_bench_system(prefix: str) -> tuple[Supervisor, str]:

@@ -18,77 +18,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from api.auth import key_store
-from bench.running import percentile
+from bench.running import api_server, percentile, scratch_database
 from db.migrate import upgrade
 from tickets.database import create_store_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 OPS = ("create", "list", "update", "assign shared")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def database(backend: str, pg_server: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-tickets-") as folder:
-            yield f"sqlite:///{folder}/tickets.db"
-        return
-    import psycopg
-
-    admin = pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    name = f"tickets_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{pg_server}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.contextmanager
-def api_server(url: str) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_DATABASE_URL": url, "ASSISTANT_TICKETS_WORKER_INTERVAL_S": "0",
-           "ASSISTANT_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the API did not start")
-            time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 class Load:
@@ -206,7 +150,7 @@ def verify(base: str, keys: dict[str, str], load: Load, shared: str,
 
 
 def one_run(backend: str, args: argparse.Namespace) -> dict[str, object]:
-    with database(backend, args.pg_server) as url:
+    with scratch_database(backend, args.pg_server, "tickets") as url:
         upgrade(url)
         engine = create_store_engine(url)
         keys = {role: key_store.create_key(engine, role=role, name=f"bench-{role}")[0]
