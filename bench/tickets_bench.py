@@ -28,6 +28,7 @@ import httpx
 from api.auth import key_store
 from bench.running import api_server, percentile, scratch_database
 from db.migrate import upgrade
+from tickets.catalog import default_catalog
 from tickets.database import create_store_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,7 @@ class Load:
             self.errors[op] += 1
 
 
+ENGINEERS = sorted(default_catalog().technicians)
 BODY = {"customer_id": "CUST-003", "subject": "bench", "description": "load test",
         "type": "incident", "serial": "W060-2021-00207", "error_code": "AL101",
         "escalation_reason": "low_confidence"}
@@ -92,7 +94,9 @@ async def client_loop(n: int, base: str, keys: dict[str, str], shared: str, load
             r = await staff.get("/api/v1/tickets", params={"page_size": 20})
             load.record("list", t, r.status_code == 200)
             t = time.perf_counter()
-            assignee = f"eng-{n}-{i}"
+            # An engineer of the list (the API takes no other); consecutive updates differ, so
+            # a lost last write shows.
+            assignee = ENGINEERS[(n + i) % len(ENGINEERS)]
             r = await staff.patch(f"/api/v1/tickets/{ticket['id']}", json={"assignee": assignee},
                                   headers={"If-Match": f'"{ticket["version"]}"'})
             load.record("update", t, r.status_code == 200)

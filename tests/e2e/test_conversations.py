@@ -170,7 +170,7 @@ def test_hand_off_engineer_replies_reach_the_chat_and_the_bot_stays_silent(syste
     # Resolved: the assistant answers again.
     current = httpx.get(f"{system.api}/api/v1/tickets/{ticket['id']}", headers=headers,
                         timeout=30).json()
-    for change in ({"assignee": "e2e-engineer"}, {"status": "in_progress"},
+    for change in ({"assignee": "T-DE-02"}, {"status": "in_progress"},
                    {"status": "resolved"}):
         current = httpx.patch(f"{system.api}/api/v1/tickets/{ticket['id']}",
                               json=change,
