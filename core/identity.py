@@ -42,6 +42,8 @@ class Identity:
 def issue(customer_id: str, secret: bytes, *, now: datetime, ttl: timedelta,
           via: str = "key") -> tuple[str, Identity]:
     """A token for the customer, valid for `ttl` from `now`; and what it says."""
+    if not secret:
+        raise ValueError("no signing secret: an empty key would let anyone sign")
     if not _CUSTOMER_ID.match(customer_id):
         raise ValueError(f"not a customer id: {customer_id!r}")
     if via not in VIA:
@@ -59,6 +61,8 @@ def issue(customer_id: str, secret: bytes, *, now: datetime, ttl: timedelta,
 def verify(token: str, secret: bytes, *, now: datetime) -> Identity:
     """What a token says, if this service signed it and it has not expired; else raises
     InvalidIdentityError (its message says which, for the log, never the customer)."""
+    if not secret:
+        raise InvalidIdentityError("no signing secret")
     if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
         raise InvalidIdentityError("malformed")
     prefix, _, rest = token.strip().partition(".")

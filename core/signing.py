@@ -20,16 +20,24 @@ def secret_for(data_dir: Path, configured: str | None) -> bytes:
     path = data_dir / "link_secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Created with no permissions for others, written once; a concurrent first start
-        # that loses the race reads the winner's.
+        # Written whole under a name of its own (no permissions for others), then linked into
+        # place, which fails if another start got there first: a concurrent first start reads
+        # the winner's whole secret, never an empty file that is still being written.
+        draft = path.with_name(f".link_secret.{os.getpid()}.{secrets.token_hex(6)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip().encode()
+        finally:
+            draft.unlink()
+    value = path.read_text(encoding="utf-8").strip()
+    if not value:  # an empty key would let anyone sign
+        raise RuntimeError(f"the signing secret {path} is empty: delete the file (a new one is "
+                           "made) or set ASSISTANT_LINK_SECRET")
+    return value.encode()
 
 
 def derived_key(secret: bytes, purpose: str) -> bytes:

@@ -54,3 +54,37 @@ def test_the_identity_key_is_its_own():
 def test_bad_requests_for_a_token_are_refused(customer_id, ttl, via):
     with pytest.raises(ValueError):
         identity.issue(customer_id, SECRET, now=NOW, ttl=ttl, via=via)
+
+
+def test_an_empty_secret_signs_and_verifies_nothing():
+    """An empty key is known to everyone: nothing is issued or verified with it."""
+    with pytest.raises(ValueError):
+        identity.issue("CUST-004", b"", now=NOW, ttl=timedelta(hours=1))
+    token, _ = identity.issue("CUST-004", SECRET, now=NOW, ttl=timedelta(hours=1))
+    with pytest.raises(identity.InvalidIdentityError):
+        identity.verify(token, b"", now=NOW)
+
+
+def test_concurrent_first_starts_share_one_whole_secret(tmp_path):
+    """Many threads (the API's lifespan, the routes, the actions) reading the secret while it
+    is first made all get the same whole secret, never the empty file of a writer."""
+    import threading
+
+    from core.signing import secret_for
+
+    for round_ in range(20):
+        folder = tmp_path / f"round{round_}"
+        found: list[bytes] = []
+        barrier = threading.Barrier(8)
+
+        def read(folder=folder, found=found, barrier=barrier) -> None:
+            barrier.wait()
+            found.append(secret_for(folder, None))
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(set(found)) == 1 and len(found[0]) == 64, found
+        assert [p.name for p in folder.iterdir()] == ["link_secret"]  # no draft left
