@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 OK, DOWN, MISSING = "ok", "down", "missing"
 
@@ -21,6 +22,27 @@ def check_database(engine: Engine) -> dict[str, Any]:
     except SQLAlchemyError as exc:
         return {"status": DOWN, "backend": engine.dialect.name, "detail": str(exc).splitlines()[0]}
     return {"status": OK, "backend": engine.dialect.name}
+
+
+def check_conversation_store(url: str) -> dict[str, Any]:
+    """The database of Rasa's tracker store (the conversations): Rasa's own health says
+    nothing of it, and while it is down every turn fails. `url` as Rasa gets it (SQLite paths
+    resolved); a connection of its own, made and closed here."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = Path(parsed.database or "")
+        if not path.is_file():  # Rasa makes it at its start; connecting here would too
+            return {"status": OK, "backend": backend, "detail": "not created yet"}
+    elif backend == "postgresql":
+        # Rasa's environment has psycopg2; this one the psycopg driver of the ticket store.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    args = {"connect_timeout": 3} if backend == "postgresql" else {}
+    engine = create_engine(parsed, poolclass=NullPool, connect_args=args)
+    try:
+        return check_database(engine)
+    finally:
+        engine.dispose()
 
 
 async def check_rasa(client: httpx.AsyncClient, base_url: str, token: str | None) -> dict[str, Any]:

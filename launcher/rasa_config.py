@@ -10,11 +10,13 @@ from sqlalchemy.engine import make_url
 
 from core.settings import Settings
 
+TRACKER_STORE = "bot.tracker_store.DurableSQLTrackerStore"
+
 
 def tracker_store_config(settings: Settings) -> dict[str, Any]:
     """Rasa's SQL tracker store for a SQLAlchemy URL (SQLite by default, PostgreSQL in
-    production)."""
-    return sql_database_config(settings, settings.tracker_store_url, "SQL")
+    production), with a pinged connection pool (bot/tracker_store.py says why)."""
+    return sql_database_config(settings, settings.tracker_store_url, TRACKER_STORE)
 
 
 LOCK_STORE = "bot.lock_store.AtomicRedisLockStore"

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from api.deps import EngineDep, SigningSecret, get_catalog, get_now, get_settings
-from api.health_checks import OK, check_rasa
+from api.health_checks import OK, check_conversation_store, check_rasa
 from api.ratelimit import RateLimiter
 from api.routes.console import SECURITY_HEADERS
 from api.tickets.http import TicketRoute
@@ -186,7 +186,18 @@ async def send_message(body: ChatMessage, settings: SettingsDep, client: RasaCli
     if answer.status_code != 200 or not isinstance(content, list):
         logger.error("Rasa answered %s at %s: %.300s", answer.status_code, url, answer.text)
         raise HTTPException(503, UNAVAILABLE)
+    if not content and not await _conversations_up(settings):
+        # Rasa's REST channel answers a turn that failed (its tracker store unreachable) with
+        # 200 and no messages; the customer would see silence. A silent turn is legitimate
+        # only while an engineer has the chat.
+        logger.error("Rasa answered nothing and its conversation store is down")
+        raise HTTPException(503, UNAVAILABLE)
     return JSONResponse({"messages": content}, headers=NO_STORE)
+
+
+async def _conversations_up(settings: Settings) -> bool:
+    store_url = settings.resolved_db_url(settings.tracker_store_url)
+    return (await asyncio.to_thread(check_conversation_store, store_url))["status"] == OK
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -229,8 +240,9 @@ async def engineer_replies(conversation_id: str, engine: EngineDep, response: Re
 async def chat_status(settings: SettingsDep, client: RasaClient,
                       response: Response) -> ChatStatus:
     rasa = await check_rasa(client, settings.rasa_base_url, settings.rasa_auth_token)
+    up = rasa["status"] == OK and await _conversations_up(settings)
     response.headers.update(NO_STORE)
-    return ChatStatus(assistant="up" if rasa["status"] == OK else "down",
+    return ChatStatus(assistant="up" if up else "down",
                       hotline=settings.service_hotline or None)
 
 

@@ -12,7 +12,13 @@ from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.engine import Engine
 
 from api.deps import get_action_executor, get_engine, get_settings
-from api.health_checks import OK, check_database, check_index, check_rasa
+from api.health_checks import (
+    OK,
+    check_conversation_store,
+    check_database,
+    check_index,
+    check_rasa,
+)
 from api.warmup import is_warm
 from core.settings import Settings
 
@@ -29,7 +35,7 @@ async def readyz(response: Response) -> dict[str, bool]:
     return {"ready": ready}
 
 
-@router.get("/healthz", summary="Status of the database, the Rasa server, the index and actions")
+@router.get("/healthz", summary="Status of the databases, the Rasa server, the index and actions")
 async def healthz(
     request: Request,
     response: Response,
@@ -39,13 +45,17 @@ async def healthz(
 ) -> dict[str, Any]:
     async with httpx.AsyncClient() as client:
         rasa = await check_rasa(client, settings.rasa_base_url, settings.rasa_auth_token)
-    database = await asyncio.to_thread(check_database, engine)
+    database, conversations = await asyncio.gather(
+        asyncio.to_thread(check_database, engine),
+        asyncio.to_thread(check_conversation_store,
+                          settings.resolved_db_url(settings.tracker_store_url)))
     index = check_index(settings.index_dir, settings.embedding_model)
     actions = {"status": OK, "count": len(executor.actions)}
 
     checks: dict[str, dict[str, Any]] = {
         "database": {**database, "required": True},
         "rasa": {**rasa, "required": True},
+        "conversations": {**conversations, "required": True},
         "index": {**index, "required": settings.index_required},
         "actions": {**actions, "required": True},
     }

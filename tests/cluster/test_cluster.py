@@ -3,8 +3,8 @@ HAProxy, PostgreSQL as the tracker and ticket store, Redis as the lock store, Ra
 event broker (the machine's own services; fresh databases and a fresh queue per run, Redis
 database 3).
 
-The ticket store lives on a PostgreSQL server of the test's own (postgres_server.py), so that
-one test can restart it under load; the tracker store stays on the machine's server.
+The ticket store and the tracker store each live on a PostgreSQL server of the test's own
+(postgres_server.py), so that a test can restart one of them under load.
 
 Turns alternating between replicas keep the conversation; two messages of one conversation sent
 at once to both replicas are handled one after the other; a Rasa replica or an API replica
@@ -12,7 +12,9 @@ killed with SIGKILL between two turns leaves the conversation to the other one, 
 lost, and the supervisor starts it again; the ticket database restarted while conversations go
 on: escalations in between are spooled and filed after, none lost or filed twice; a Rasa
 replica killed in the middle of a turn, the customer's repeat served by the other with the
-ticket the interrupted action opened; an action
+ticket the interrupted action opened; the conversation database restarted between two turns:
+the chat says the assistant is briefly unavailable while it is down (not silence), and the
+next turn on either replica goes on where the conversation was; an action
 slower than its deadline (the tickets table locked) answers "still working on it", then its
 answer comes late and once, and the same message sent again is not run twice."""
 
@@ -40,7 +42,6 @@ from tests.cluster.postgres_server import PostgresServer, PostgresServerError
 from tests.conftest import RASA_BIN, free_port, response_text, unavailable
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
-PG = "127.0.0.1:5432"
 BALANCER_NOTICES_S = 3.0  # launcher/cluster.py CHECK: inter 1s, fall 2
 ACTION_DEADLINE_S = 10.0  # shorter than the default 20 s, so the slow-action test is short
 
@@ -51,6 +52,7 @@ class Cluster:
     layout: Layout
     supervisor: Supervisor
     tickets_db: PostgresServer
+    tracker_db: PostgresServer
 
     @property
     def rasa(self) -> str:  # the balancer
@@ -116,13 +118,6 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-def _postgres(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"postgresql://postgres@{PG}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[Cluster]:
     if not RASA_BIN.exists():
@@ -131,15 +126,17 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     state = tmp_path_factory.mktemp("cluster")
     try:
         tickets_db = PostgresServer(free_port()).init()
+        tracker_db = PostgresServer(free_port()).init()
     except PostgresServerError as exc:
         unavailable(f"a PostgreSQL server of the test's own: {exc}")
     try:
         tickets_db.start()
+        tracker_db.start()
         settings = Settings(
             api_port=free_port(), rasa_port=free_port(), data_dir=state,
             index_dir=state / "index",
             database_url=f"postgresql+psycopg://postgres@127.0.0.1:{tickets_db.port}/tickets",
-            tracker_store_url=f"postgresql://postgres@{PG}/cluster_tracker_{run}",
+            tracker_store_url=f"{tracker_db.url}/tracker",
             lock_store_url="redis://127.0.0.1:6379/3",
             event_broker_url="amqp://guest:guest@127.0.0.1:5672/",
             event_broker_queue=f"cluster_events_{run}",
@@ -148,6 +145,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         check_services(settings)
     except (PostgresServerError, ClusterError) as exc:
         tickets_db.remove()
+        tracker_db.remove()
         unavailable(str(exc))
     layout = Layout((free_port(), free_port()), (free_port(), free_port()))
     log = open(state / "cluster.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
@@ -161,7 +159,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         except StartupError as exc:
             pytest.fail(f"the cluster did not start: {exc}")
         keeper.start()
-        yield Cluster(settings, layout, supervisor, tickets_db)
+        yield Cluster(settings, layout, supervisor, tickets_db, tracker_db)
     finally:
         stop.set()
         if keeper.is_alive():
@@ -169,7 +167,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         if supervisor is not None:
             supervisor.stop()
         tickets_db.remove()
-        _postgres(f'DROP DATABASE IF EXISTS "cluster_tracker_{run}" WITH (FORCE)')
+        tracker_db.remove()
         subprocess.run(["rabbitmqctl", "delete_queue", f"cluster_events_{run}"],
                        capture_output=True, check=False)
         log.close()
@@ -390,6 +388,46 @@ def test_the_ticket_database_restarted_under_load_loses_and_doubles_no_ticket(cl
                         for sender in (before, *queued)}
     assert all(priorities == ["P1"] for priorities in per_conversation.values()), \
         per_conversation
+
+
+def test_the_conversation_database_restarted_between_two_turns(cluster):
+    sender = conversation()
+    via_page = f"{cluster.api}/chat/api/messages"
+
+    def page(text: str) -> httpx.Response:  # the web chat's own path (the API's proxy)
+        return httpx.post(via_page, json={"conversation_id": sender, "message": text},
+                          timeout=90)
+
+    def conversations_health() -> tuple[int, str]:
+        response = httpx.get(f"{cluster.api}/healthz", timeout=30)
+        return response.status_code, response.json()["checks"]["conversations"]["status"]
+
+    # One turn on each replica, so both hold pooled connections to the database.
+    assert cluster.chat(cluster.replica(1), sender, "Bonjour")
+    assert cluster.chat(cluster.replica(2), sender, "xkcd qwpz") == [say("please_rephrase", "fr")]
+    replicas = {name: cluster.supervisor.pid(name) for name in ("rasa1", "rasa2")}
+    cluster.tracker_db.stop()
+    try:
+        assert conversations_health() == (503, "down")
+        during = page("zzvb plokm")
+        # Rasa answers a failed turn with no messages; the page says the assistant is briefly
+        # unavailable (and offers the hotline and a callback) instead of showing nothing.
+        assert during.status_code == 503, during.text
+        status = httpx.get(f"{cluster.api}/chat/api/status", timeout=30).json()
+        assert status["assistant"] == "down", status
+    finally:
+        cluster.tracker_db.start()
+    assert conversations_health() == (200, "ok")
+    # Neither replica restarted, and the first turn of each after the restart is answered,
+    # from where the conversation was: this is its second miss in a row.
+    assert cluster.chat(cluster.replica(1), sender, "zzvb plokm") == [
+        say("offer_human_after_misses", "fr"), say("ask_serial_for_ticket", "fr")]
+    assert cluster.chat(cluster.replica(2), sender, "Merci beaucoup")
+    after = page("Au revoir")
+    assert after.status_code == 200 and after.json()["messages"], after.text
+    assert {name: cluster.supervisor.pid(name) for name in replicas} == replicas
+    assert [t[0] for t in turns(cluster.events(sender))] == [
+        "Bonjour", "xkcd qwpz", "zzvb plokm", "Merci beaucoup", "Au revoir"]
 
 
 def _texts(messages: list[dict]) -> list[str]:

@@ -8,7 +8,7 @@ import yaml
 
 from core.settings import Settings
 from launcher.cluster import DEFAULT_DATABASE, Layout, cluster_settings, haproxy_config
-from launcher.rasa_config import endpoints, write_rasa_config
+from launcher.rasa_config import TRACKER_STORE, endpoints, write_rasa_config
 from launcher.system import settings_env
 from tests.conftest import unavailable
 
@@ -17,7 +17,7 @@ def test_default_is_a_sqlite_tracker_store_and_the_api_webhook(tmp_path):
     settings = Settings(api_port=8123, tracker_store_url=f"sqlite:///{tmp_path}/t/tracker.db")
     config = endpoints(settings)
     assert config["action_endpoint"] == {"url": "http://127.0.0.1:8123/webhook"}
-    assert config["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
+    assert config["tracker_store"] == {"type": TRACKER_STORE, "dialect": "sqlite",
                                        "db": f"{tmp_path}/t/tracker.db"}
     assert (tmp_path / "t").is_dir()
     assert "lock_store" not in config
@@ -29,7 +29,7 @@ def test_postgres_tracker_store_and_redis_lock_store():
         lock_store_url="redis://:secret@cache:6380/2",
     )
     config = endpoints(settings)
-    assert config["tracker_store"] == {"type": "SQL", "dialect": "postgresql",
+    assert config["tracker_store"] == {"type": TRACKER_STORE, "dialect": "postgresql",
                                        "url": "db.internal", "db": "trackers", "port": 5433,
                                        "username": "rasa", "password": "pw"}
     assert config["lock_store"] == {"type": "bot.lock_store.AtomicRedisLockStore",
