@@ -1,5 +1,11 @@
 """FAISS inner-product index over normalised vectors: exact (flat) for small corpora, HNSW or
-IVF selectable for large ones. Stored with FAISS's own file format (no pickle)."""
+IVF selectable for large ones. Stored with FAISS's own file format (no pickle).
+
+The index may hold vectors for some rows only (`rows`): the chunks of the languages the
+embedding model understands. The other rows get no vector at all, rather than a zero vector:
+in an HNSW graph thousands of identical zero vectors are nodes every search can wander into,
+and in IVF they pull a centroid to the origin and fill its list; either way they took result
+slots the searcher then threw away."""
 
 from __future__ import annotations
 
@@ -42,6 +48,7 @@ class DenseIndex:
 
     @property
     def size(self) -> int:
+        """The number of vectors (rows without one are not counted)."""
         return int(self.index.ntotal)
 
     @property
@@ -50,12 +57,15 @@ class DenseIndex:
 
     @classmethod
     def build(cls, vectors: np.ndarray, kind: str = "flat",
-              params: AnnParams | None = None) -> DenseIndex:
+              params: AnnParams | None = None, rows: np.ndarray | None = None) -> DenseIndex:
+        """`rows`: the row id of each vector (default: 0, 1, 2 ...); searches answer them."""
         if kind not in KINDS:
             raise ValueError(f"unknown index kind '{kind}' (choose one of {', '.join(KINDS)})")
         params = params or AnnParams()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, dim = vectors.shape
+        if rows is not None and len(rows) != n:
+            raise ValueError(f"{len(rows)} row ids for {n} vectors")
         effective = kind if n >= MIN_ANN_VECTORS else "flat"
         index: Any
         if effective == "hnsw":
@@ -68,18 +78,25 @@ class DenseIndex:
             index.train(vectors)
         else:
             index = faiss.IndexFlatIP(dim)
-        if n:
+        if rows is not None and not np.array_equal(rows, np.arange(n)):
+            index = faiss.IndexIDMap2(index)
+            if n:
+                index.add_with_ids(vectors, np.ascontiguousarray(rows, dtype=np.int64))
+        elif n:
             index.add(vectors)
         return cls(index, effective, params)
 
     def _apply_search_params(self) -> None:
+        # ParameterSpace reaches through the row-id map to the HNSW graph or the IVF lists.
+        space = faiss.ParameterSpace()
         if self.kind == "hnsw":
-            self.index.hnsw.efSearch = self.params.hnsw_ef_search
+            space.set_index_parameter(self.index, "efSearch", self.params.hnsw_ef_search)
         elif self.kind == "ivf":
-            self.index.nprobe = self.params.ivf_nprobe
+            space.set_index_parameter(self.index, "nprobe", self.params.ivf_nprobe)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k inner products per query row; ids of -1 pad when fewer vectors exist."""
+        """Top-k inner products per query row, with the row ids of the vectors; ids of -1 pad
+        when fewer vectors exist."""
         k = max(1, min(k, self.size)) if self.size else 1
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if queries.ndim == 1:

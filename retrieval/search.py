@@ -218,8 +218,8 @@ class Searcher:
 
     def _dense_scores(self, texts: list[str], mask: np.ndarray) -> np.ndarray:
         vectors = self.encoder.encode(texts)
-        size = self.index.dense.size
-        scores = np.full(size, -np.inf, dtype=np.float32)
+        size = self.index.dense.size  # the vectors: the embedded chunks only
+        scores = np.full(len(self.index.chunks), -np.inf, dtype=np.float32)
         # Small corpora: every chunk gets an exact score. Large ones: ANN candidates only.
         k = size if size <= FLAT_SCORE_ALL else 1000
         found_scores, found_ids = self.index.dense.search(vectors, k)

@@ -160,8 +160,9 @@ def build_index(corpus: Path, folder: Path, encoder: Encoder, *, incremental: bo
                 progress: Progress = _no_progress) -> BuildReport:
     """(Re)build the index folder from the corpus folder; see the module docstring.
     `symptoms`: the lay symptom vocabulary for query expansion (none when not given).
-    `dense_languages`: the languages whose chunks are embedded (None: all). The others get a
-    zero vector: an English-only model's vectors of Greek text are never read (the searcher
+    `dense_languages`: the languages whose chunks are embedded (None: all). The others get no
+    vector in the dense index (a zero row in vectors.npy, kept for the incremental rebuild): an
+    English-only model's vectors of Greek text are never read (the searcher
     reaches those chunks lexically and through the glossary's English paraphrase), and
     embedding them was most of a first start's index time."""
     started = time.perf_counter()
@@ -227,7 +228,11 @@ def build_index(corpus: Path, folder: Path, encoder: Encoder, *, incremental: bo
     glossary = Glossary.from_yaml(glossary_path) if glossary_path and glossary_path.is_file() \
         else Glossary.empty()
     lexical = LexicalIndex.from_texts([(c.lexical_text(), c.language) for c in chunks])
-    dense = DenseIndex.build(vectors, kind, params)
+    # Only the embedded rows go into the dense index (dense_index.py says why).
+    embedded = np.array([row for row, chunk in enumerate(chunks)
+                         if dense_languages is None or chunk.language in dense_languages],
+                        dtype=np.int64)
+    dense = DenseIndex.build(vectors[embedded], kind, params, rows=embedded)
     report.documents = len(seen_docs)
     report.chunks = len(chunks)
     symptoms = symptoms or SymptomLexicon.empty()

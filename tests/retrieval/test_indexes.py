@@ -32,6 +32,23 @@ def test_ann_index_agrees_with_exact_search(kind, tmp_path):
     assert recall >= 0.9
 
 
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_rows_without_a_vector_are_not_in_the_index(kind, tmp_path):
+    # Half the rows (the languages the model does not read) have no vector: the index holds
+    # the others under their own row ids, and a search finds only them, as well as exactly.
+    data = _unit_vectors(12_000, 32, seed=4, clusters=50)
+    rows = np.arange(0, 24_000, 2, dtype=np.int64)  # the embedded rows of 24,000 chunks
+    queries = data[:50] + _unit_vectors(50, 32, seed=5) * 0.3
+    _, truth = DenseIndex.build(data, "flat").search(queries, 10)
+    index = DenseIndex.build(data, kind, rows=rows)
+    assert (index.kind, index.size) == (kind, 12_000)
+    index.save(tmp_path / "dense.faiss")
+    _, found = DenseIndex.load(tmp_path / "dense.faiss", kind, index.params).search(queries, 10)
+    assert set(found.ravel()) <= set(rows)
+    recall = np.mean([len(set(rows[t]) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
+    assert recall >= (1.0 if kind == "flat" else 0.9)
+
+
 def test_small_corpus_falls_back_to_exact_search():
     data = _unit_vectors(100, 16, seed=3)
     index = DenseIndex.build(data, "hnsw")
