@@ -33,6 +33,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,13 @@ import httpx
 import yaml
 from tqdm import tqdm
 
-from bench.running import percentile, start_bench_system
+from bench.running import bench_settings, percentile, start_bench_system
 from bot.dialogue.simulate import TYPED, answer_message
+from core import identity
 from core.knowledge.loader import load_knowledge
 from core.languages import LANGUAGES
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, Settings
+from core.signing import secret_for
 from rules.scoring import FamilyModel
 from rules.simulate import Operator, fault_error_code, needs_critical_answer
 
@@ -55,6 +58,7 @@ SERIALS = {  # one installed machine per family (knowledge/service.yml)
     "rotary_screw_compressor": "H37S-2019-00412",
     "air_cooled_water_chiller": "W060-2021-00207",
 }
+OWNER = {"rotary_screw_compressor": "CUST-002"}  # whose machine SERIALS names
 MAX_TURNS = 16
 
 
@@ -75,8 +79,10 @@ class Chat:
     """One customer's conversation over the REST channel; records each turn's latency."""
 
     def __init__(self, client: httpx.Client, rasa: str, *, think: Callable[[], None] | None = None,
-                 record: Callable[[float, bool], None] | None = None) -> None:
+                 record: Callable[[float, bool], None] | None = None,
+                 identity: str | None = None) -> None:
         self.client, self.rasa = client, rasa
+        self.identity = identity  # a signed customer identity: a chat opened from the portal
         self.sender = f"eval-{uuid.uuid4().hex[:16]}"
         self.turns = 0
         self.think = think
@@ -90,8 +96,10 @@ class Chat:
         start = time.perf_counter()
         ok = False
         try:
-            response = self.client.post(f"{self.rasa}/webhooks/rest/webhook",
-                                        json={"sender": self.sender, "message": message})
+            payload: dict[str, Any] = {"sender": self.sender, "message": message}
+            if self.identity:
+                payload["metadata"] = {"identity": self.identity}
+            response = self.client.post(f"{self.rasa}/webhooks/rest/webhook", json=payload)
             response.raise_for_status()
             messages = list(response.json())
             ok = True
@@ -126,6 +134,7 @@ class Scenario:
     run: Callable[[Chat], tuple[bool, str]]
     expect_escalation: bool
     critical: bool = False
+    customer: str | None = None  # signed in as this customer (the portal's chat)
 
 
 def diagnosis(family, fault_id: str, language: str, template: str, rng: random.Random):
@@ -161,10 +170,13 @@ def critical_code(family, code: str, language: str, template: str):
     return run
 
 
-def urgent(text: str, family_id: str):
+def urgent(text: str, family_id: str, language: str):
     def run(chat: Chat) -> tuple[bool, str]:
         messages = chat.send(text)
         first = kinds(messages)[:1]
+        if escalation(chat) is None and "safety_check" in kinds(messages):
+            # After the instruction, one question ("is anyone in danger right now?"): yes.
+            messages = chat.send(TYPED[language]["yes"])
         if escalation(chat) is None:
             chat.send(SERIALS[family_id])
         ticket = escalation(chat)
@@ -240,12 +252,12 @@ def scenarios(data: dict[str, Any], rng: random.Random) -> list[Scenario]:
                     critical=True))
         for item in lang["urgent"]:
             out.append(Scenario(f"urgent:{item['hazard']}", language,
-                                urgent(item["text"], rng.choice(list(SERIALS))), True,
+                                urgent(item["text"], rng.choice(list(SERIALS)), language), True,
                                 critical=True))
         for key, prefix in UNSEEN.items():
             for item in lang.get(key, []):
                 out.append(Scenario(f"{prefix}{item['hazard']}", language,
-                                    urgent(item["text"], rng.choice(list(SERIALS))), True,
+                                    urgent(item["text"], rng.choice(list(SERIALS)), language), True,
                                     critical=True))
         for item in lang["manual"]:
             out.append(Scenario("manual", language, manual(item, language), False))
@@ -262,9 +274,10 @@ def scenarios(data: dict[str, Any], rng: random.Random) -> list[Scenario]:
                 "maintenance", text, serial=SERIALS["centrifugal_process_pump"],
                 check=lambda c: True), False))
         for text in lang["contract"]:
+            # A customer's contract is shown to that customer only, signed in (the portal).
             out.append(Scenario("contract", language, asks_for(
                 "contract", text, serial=SERIALS["rotary_screw_compressor"],
-                check=lambda c: True), False))
+                check=lambda c: True), False, customer=OWNER["rotary_screw_compressor"]))
         for booking, status in zip(lang["booking"], lang["status"], strict=True):
             out.append(Scenario("booking + status", language,
                                 booking_then_status(booking, status), False))
@@ -327,7 +340,9 @@ def quality_tables(results: list[Result]) -> list[str]:
 
 
 def load_test(rasa: str, all_scenarios: list[Scenario], clients: int, seconds: float,
-              warmup: float, seed: int) -> list[str]:
+              warmup: float, seed: int,
+              signed_in: Callable[[str | None], str | None] = lambda customer: None
+              ) -> list[str]:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -353,8 +368,10 @@ def load_test(rasa: str, all_scenarios: list[Scenario], clients: int, seconds: f
 
         with httpx.Client(timeout=60) as client:
             while time.monotonic() < stop_at:
-                chat = Chat(client, rasa, think=think, record=record)
-                play(chat, rng.choice(all_scenarios))
+                scenario = rng.choice(all_scenarios)
+                chat = Chat(client, rasa, think=think, record=record,
+                            identity=signed_in(scenario.customer))
+                play(chat, scenario)
                 think()
 
     threads = [threading.Thread(target=customer, args=(n,), daemon=True)
@@ -394,20 +411,31 @@ def main() -> int:
 
     supervisor = None
     rasa = args.rasa_url
+    settings = Settings()  # a running system's: its data folder holds the signing secret
     if not rasa:
-        supervisor, rasa = start_bench_system("bench-conversations-")
+        settings = bench_settings("bench-conversations-")
+        supervisor, rasa = start_bench_system("bench-conversations-", settings)
+    secret = secret_for(settings.data_dir, settings.link_secret)
+
+    def signed_in(customer: str | None) -> str | None:
+        if customer is None:
+            return None
+        return identity.issue(customer, secret, now=datetime.now(UTC),
+                              ttl=timedelta(hours=2))[0]
+
     try:
         lines = ["# Conversation evaluation", ""]
         if not args.skip_quality:
             results: list[Result] = []
             with httpx.Client(timeout=60) as client:
                 for scenario in tqdm(all_scenarios, desc="conversations", unit="conv"):
-                    results.append(play(Chat(client, rasa), scenario))
+                    results.append(play(Chat(client, rasa,
+                                             identity=signed_in(scenario.customer)), scenario))
             lines += [*quality_tables(results), ""]
             print("\n".join(lines))
         if not args.skip_load:
             lines += load_test(rasa, all_scenarios, args.clients, args.seconds, args.warmup,
-                               args.seed)
+                               args.seed, signed_in)
             print("\n".join(lines[-5:]))
     finally:
         if supervisor:

@@ -84,19 +84,27 @@ def api_server(url: str, data_dir: str | None = None) -> Iterator[str]:
         process.wait(timeout=20)
 
 
-def start_bench_system(prefix: str) -> tuple[Supervisor, str]:
+def bench_settings(prefix: str) -> Settings:
+    """Settings of a benchmark's own system: free ports, a throw-away state folder."""
+    from launcher.ports import free_port
+
+    state = Path(tempfile.mkdtemp(prefix=prefix))
+    return Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
+                    database_url=f"sqlite:///{state}/tickets.db",
+                    tracker_store_url=f"sqlite:///{state}/tracker.db")
+
+
+def start_bench_system(prefix: str, settings: Settings | None = None
+                       ) -> tuple[Supervisor, str]:
     """Start API and Rasa for a benchmark; returns the supervisor and Rasa's base URL.
 
     State (tickets, trackers) is thrown away; the search index is `make run`'s own (var/index),
     rebuilt only when its inputs changed (launcher/index.py), so repeated runs start in seconds.
     """
-    from launcher.ports import free_port
     from launcher.system import start_system, wait_until_warm
 
-    state = Path(tempfile.mkdtemp(prefix=prefix))
-    settings = Settings(api_port=free_port(), rasa_port=free_port(), data_dir=state,
-                        database_url=f"sqlite:///{state}/tickets.db",
-                        tracker_store_url=f"sqlite:///{state}/tracker.db")
+    settings = settings or bench_settings(prefix)
+    state = settings.data_dir
     print("starting the system (log:", state / "system.log", ")", file=sys.stderr)
     # Left open: the supervisor's reader threads write the children's output here until exit.
     log = open(state / "system.log", "w", buffering=1)  # noqa: SIM115
