@@ -203,7 +203,8 @@ def _effective(scores: dict, cat: str, lang: str | None, s: SafetyThresholds) ->
 
 
 def _pct(values: np.ndarray) -> str:
-    return f"{100 * values.mean():.0f}%" if len(values) else "-"
+    return f"{100 * values.mean():.0f}% ({int(values.sum())}/{len(values)})" if len(values) \
+        else "-"
 
 
 def table(scores: dict, chosen: Thresholds) -> str:
