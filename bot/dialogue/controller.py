@@ -174,9 +174,14 @@ class Controller:
             route = Route.FLOW
             step = _not_an_emergency(step, turn)
         if route is Route.DANGER_LIKELY and not asks_how(turn.text) and \
-                self.service.asks_for_part(turn, found, or_names_one=True):
+                self.service.asks_for_part(turn, found,
+                                           or_names_one=bool(found.serial or found.model)):
             # "Bearing set for P150-2019-00078, radial and thrust": an order of a part that the
-            # classifier is not sure of is an order; a sure danger keeps the danger path.
+            # classifier is not sure of is an order; a sure danger keeps the danger path. A
+            # message that only names a part, without words of buying, is an order when it
+            # says for which machine (every such order among the study sets' part requests
+            # does): "I press stop and the compressor keeps loading, pressure past 14 bar and
+            # not dropping" names a low pressure transducer's words, and is no order (set ad).
             route = Route.FLOW
             step = _not_an_emergency(step, turn)
         if route is Route.DANGER:

@@ -499,6 +499,29 @@ def test_an_order_of_a_part_gets_no_safety_question(deps, language, text, part):
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
 
 
+def likely_always(deps) -> Controller:
+    """A triage whose thresholds put every message in the "likely danger" band (the
+    instruction, then a question before the P1)."""
+    trained = default_triage()
+    deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
+                         Thresholds(SafetyThresholds(now=0.0, possible=0.0, sure=1.0), 1.0, 1.0))
+    return Controller(deps)
+
+
+def test_a_likely_danger_that_shares_a_parts_words_is_no_order_without_a_machine(deps):
+    """Words of a part's name ("low pressure transducer ... bar": "presión", "baja", "bar")
+    in a report that names no machine do not make it an order; naming the machine does."""
+    report = "le doy a parar y el compresor sigue en carga, la presión ya pasa de 14 bar y no baja"
+    out = Chat(likely_always(deps), language="es").send(
+        "action_answer_spare_part", "ask_spare_part", report)
+    assert kinds(out)[:2] == ["safety", "safety_check"]
+    out = Chat(likely_always(deps)).send(
+        "action_answer_spare_part", "ask_spare_part",
+        "bearing set for P150-2019-00078, radial and thrust")
+    assert "safety" not in kinds(out)
+    assert custom_of(out, "spare_part")["part_numbers"][0] == "HCP-BRG-150"
+
+
 def test_an_order_that_nlu_takes_for_an_emergency_gets_the_part_not_a_p1(deps):
     """NLU hears danger, the triage does not, and the message orders a part: the part, with
     neither the safety reply nor an urgent ticket (the emergency's own step is not taken)."""
