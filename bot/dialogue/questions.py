@@ -31,7 +31,12 @@ _HOW = re.compile(
     r"|\bla (bonne |meilleure )?(facon|maniere) (de|d)\b"
     r"|¿\s*como\b|(^|[;:,.!?]\s*)como\b|\bcomo (se|puedo|debo|hay que|\w+o)\b"
     r"|\bprocedimiento|\bpasos (para|a seguir)|\bque pasos\b|\binstrucciones\b"
-    r"|\bla (mejor )?(forma|manera) de\b")
+    r"|\bla (mejor )?(forma|manera) de\b"
+    # In which order the steps go: a procedure too ("what do I check, and in what order?").
+    r"|\bin (what|which) order\b"
+    r"|\breihenfolge\b|\bwie genau\b|\bablauf (fur|beim|zum|zur)\b|\bwie ist der ablauf\b"
+    r"|\bdans quel ordre\b|\bordre des operations\b"
+    r"|\ben (que|cual) orden\b|\b(με|σε) ποια σειρα\b")
 
 
 def asks_how(text: str) -> bool:

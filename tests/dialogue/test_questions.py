@@ -24,8 +24,17 @@ HOW = [
     "κάθε πότε και πώς αλλάζουμε τα ρουλεμάν;", "Quelle est la bonne façon de purger l'air ?",
     "la bomba cavita, ¿qué pasos sigo?", "what's the right way to drain the condensate?",
     "Saugseitiges Sieb reinigen, wie?", "Quelle est la bonne méthode pour purger la pompe ?",
+    # In which order the steps go.
+    "AL114 on the HWC-20, what do I check and in what order?",
+    "Wartungssatz fürs Mindestdruckventil einbauen: was ist die Reihenfolge?",
+    "Ablauf für den Wechsel der Gleitringdichtung?", "Öl nachfüllen – wie genau?",
+    "je contrôle quoi et dans quel ordre ?", "¿qué compruebo y en qué orden?",
+    "Τι ελέγχω και με ποια σειρά;",
 ]
 NOT_HOW = [
+    # A phase sequence is no order of steps; "Ablauf" is also the drain.
+    "E113 phase sequence after the electricians worked on the supply",
+    "A024 Dichtungsleckage, im Ablauf stehen ein paar Tropfen Wasser",
     "how often do I grease the bearings?", "how much is the oil filter?",
     "the pump makes a grinding noise", "μου είπαν πως η αντλία είναι χαλασμένη",
     "funciona como antes", "Wann ist der nächste Ölwechsel fällig?",
