@@ -499,15 +499,6 @@ def test_an_order_of_a_part_gets_no_safety_question(deps, language, text, part):
     assert custom_of(out, "spare_part")["part_numbers"][0] == part
 
 
-def likely_always(deps) -> Controller:
-    """A triage whose thresholds put every message in the "likely danger" band (the
-    instruction, then a question before the P1)."""
-    trained = default_triage()
-    deps.triage = Triage(trained.safety, trained.scope, trained.vocabulary,
-                         Thresholds(SafetyThresholds(now=0.0, possible=0.0, sure=1.0), 1.0, 1.0))
-    return Controller(deps)
-
-
 def test_a_likely_danger_that_shares_a_parts_words_is_no_order_without_a_machine(deps):
     """Words of a part's name ("low pressure transducer ... bar": "presión", "baja", "bar")
     in a report that names no machine do not make it an order; naming the machine does."""
