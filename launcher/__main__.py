@@ -12,7 +12,7 @@ from launcher.cluster import ClusterError, start_cluster
 from launcher.index import IndexBuildError
 from launcher.model import TrainingError
 from launcher.supervisor import StartupError
-from launcher.system import start_system
+from launcher.system import start_system, wait_until_warm
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +34,17 @@ def main(argv: list[str] | None = None) -> int:
             supervisor, settings = start_cluster(settings)
         else:
             supervisor = start_system(settings)
+            # "Ready" means a first message is answered at once: the API's warm-up (the
+            # triage, the expert system, the index) runs beside Rasa's start and may outlast
+            # it; a message sent in between got "this is taking longer than usual" (CI's
+            # launcher test caught it).
+            try:
+                warm = wait_until_warm(settings)
+            except KeyboardInterrupt:
+                supervisor.stop()  # Ctrl-C while waiting stops the children too
+                raise
+            if not warm:
+                log.warning("the API is still loading; the first answers may be slow")
     except (StartupError, TrainingError, IndexBuildError, ClusterError) as exc:
         log.error("%s", exc)
         return 1
