@@ -71,8 +71,27 @@ def test_launcher_serves_and_ctrl_c_stops_both(tmp_path, system_settings):
         assert not port_open(api_port)
         assert not port_open(rasa_port)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        shut_down(proc)
+
+
+def shut_down(proc: subprocess.Popen) -> None:
+    """Stop the launcher and, whatever state a failed assertion left it in, its children: each
+    runs in a process group of its own, so killing the launcher alone would leave a Rasa
+    server and an API running after the test."""
+    if proc.poll() is not None:
+        return
+    groups = list(children(proc.pid))
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # already stopped by the launcher, as it should have been
 
 
 def children(pid: int) -> dict[int, str]:
@@ -120,12 +139,7 @@ def test_a_killed_rasa_is_started_again_while_the_api_keeps_serving(tmp_path, sy
         assert "[rasa] exited with code -9" in output and "[rasa] started again" in output
         assert proc.poll() is None
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        shut_down(proc)
 
 
 def test_launcher_fails_with_the_log_when_a_port_is_taken(tmp_path, system_settings):
