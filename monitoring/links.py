@@ -2,14 +2,15 @@
 
 The signature (HMAC-SHA256 of the alert id, 16 hex digits) keeps a guessed id from opening
 somebody else's alert in an anonymous chat: only the link the alert's ticket carries works. The
-secret is the service's signing secret (core/signing.py)."""
+key is derived from the service's signing secret for this purpose alone (core/signing.py), so a
+link's signature is never valid as anything else's."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 
-from core.signing import secret_for
+from core.signing import derived_key, secret_for
 
 __all__ = ["alert_id_of", "alert_token", "chat_url", "secret_for"]
 
@@ -35,4 +36,5 @@ def chat_url(alert_id: int, secret: bytes) -> str:
 
 
 def _signature(alert_id: int, secret: bytes) -> str:
-    return hmac.new(secret, str(alert_id).encode(), hashlib.sha256).hexdigest()[:SIGNATURE_HEX]
+    key = derived_key(secret, "alert-link")
+    return hmac.new(key, str(alert_id).encode(), hashlib.sha256).hexdigest()[:SIGNATURE_HEX]

@@ -6,7 +6,9 @@ message), with a ticket when it opens; the ticket store's outbox notifies the cu
 contact and the on-call engineers as for every ticket:
 
 - `critical`: a critical condition met (monitoring/conditions.py) -> a P1 incident with the
-  readings that fired it; cleared when those readings are back inside the limits;
+  readings that fired it, on the first message; cleared after PERSIST messages in a row that
+  report those readings back inside the limits (one met again starts the count over), so a
+  reading hovering at its limit is one alert, not one per crossing;
 - `fault`: readings outside their normal cell or an active code that make faults likely
   (monitoring/likely.py), PERSIST messages in a row (one noisy value is no fault) -> an
   incident at the priority the rules give, with the candidate faults and the expert system's
@@ -19,9 +21,9 @@ contact and the on-call engineers as for every ticket:
   once the unit has run past the due point.
 
 A refused message is counted by reason and logged with its serial; it never opens a ticket.
-A unit's trends and running hours are kept in memory, seeded from the stored telemetry the
-first time the unit is seen. Framework-free: the MQTT consumer (monitoring/consumer.py) and the
-tests call it."""
+A unit's trends, running hours and calm counts are kept in memory, seeded from the stored
+telemetry the first time the unit is seen. Framework-free: the MQTT consumer
+(monitoring/consumer.py) and the tests call it."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from core.knowledge.model import KnowledgeBase
 from db import telemetry as store
 from monitoring import links
 from monitoring.baseline import bands, signs
-from monitoring.conditions import critical
+from monitoring.conditions import Fired, critical
 from monitoring.likely import Likely, likely_faults
 from monitoring.maintenance import Due, RunningHours, coming_due
 from monitoring.telemetry import Fleet, Telemetry, TelemetryError, Unit, parse
@@ -53,7 +55,8 @@ from tickets.store import create_ticket
 logger = logging.getLogger(__name__)
 
 MONITORING = Actor(name="monitoring", role="assistant", principal="assistant:monitoring")
-PERSIST = 3  # messages in a row with (or without) a sign before a fault alert opens (clears)
+PERSIST = 3  # messages in a row with (or without) a sign before a fault alert opens (clears);
+# calm messages in a row before a critical alert clears (it opens on the first)
 TOUCH_S = 60.0  # an open alert seen again is written back at most this often (telemetry time)
 LIKELY_FAULT = "likely_fault"
 REVIEW_S = 60.0  # seconds of telemetry time between two looks at a unit's trends and hours
@@ -76,6 +79,10 @@ class _UnitState:
     hours: RunningHours
     signs: int = 0  # messages in a row with a sign of a fault
     quiet: int = 0  # ... and without
+    # By critical condition: messages in a row that report its readings and do not meet it,
+    # and the telemetry time of the last message counted.
+    calm: dict[str, int] = field(default_factory=dict)
+    calm_at: float | None = None
     reviewed_at: float | None = None
     # The last diagnosis of the signs: the same signs (readings in the same cells, the same
     # codes) give the same candidates, so the expert system runs only when they change.
@@ -119,6 +126,18 @@ class Monitor:
         state.trends.add(message.at, message.readings)
         if message.running_hours is not None:
             state.hours.add(message.at, message.running_hours)
+        # The calm counts too, and the messages in a row with (or without) a fault's signs:
+        # the replica that stores the PERSIST-th message may have stored none of the ones
+        # before it, and it opens (or clears) the alert only if it counted them.
+        fired = critical(message)
+        newer = state.calm_at is None or message.at.timestamp() > state.calm_at
+        _count_calm(state, message, fired)
+        likely = None if fired else self._diagnose(message, state)
+        if newer:  # a message delivered again, or late, counts nothing
+            if likely is None:
+                state.signs, state.quiet = 0, state.quiet + 1
+            else:
+                state.signs, state.quiet = state.signs + 1, 0
         if not store.record(self.engine, serial=message.serial, at=message.at, received_at=now,
                             readings=dict(message.readings),
                             active_codes=list(message.active_codes),
@@ -135,8 +154,16 @@ class Monitor:
             kind: [] for kind in ("critical", "fault", "predicted", "maintenance")}
         for alert in store.open_alerts(self.engine, serial=message.serial):
             opened.setdefault(alert.kind, []).append(alert)
-        fired = self._critical(message, now, outcome, opened["critical"])
-        self._likely(message, state, now, outcome, opened["fault"], critical_fired=fired)
+        # An alert this replica remembers as open that another replica has cleared since: it is
+        # forgotten, or a new critical reading within TOUCH_S would be taken for the cleared
+        # alert and open neither an alert nor a P1 ticket.
+        still_open = {alert.id for alerts in opened.values() for alert in alerts}
+        for key in [k for k, (alert, _) in self._open.items()
+                    if alert.serial == message.serial and alert.id not in still_open]:
+            del self._open[key]
+        self._critical(message, state, fired, now, outcome, opened["critical"])
+        self._likely(message, state, likely, now, outcome, opened["fault"],
+                     critical_fired=bool(fired))
         if review:
             state.reviewed_at = t
             self._predict(message, state, now, outcome, opened["predicted"])
@@ -175,13 +202,15 @@ class Monitor:
                 state.trends.add(row.at, row.readings)
                 if row.running_hours is not None:
                     state.hours.add(row.at, row.running_hours)
+                # ... and the calm counts, as the replicas that saw those messages have them.
+                seen = Telemetry(unit, row.at, row.readings, tuple(row.active_codes))
+                _count_calm(state, seen, critical(seen))
             self._units[unit.serial] = state
         return state
 
     # -- critical conditions ------------------------------------------------------------------
-    def _critical(self, message: Telemetry, now: datetime, outcome: Outcome,
-                  opened: list[store.Alert]) -> bool:
-        fired = critical(message)
+    def _critical(self, message: Telemetry, state: _UnitState, fired: list[Fired],
+                  now: datetime, outcome: Outcome, opened: list[store.Alert]) -> None:
         for hit in fired:
             alert, new = self._raise(
                 message, condition_id=hit.id, kind="critical",
@@ -201,33 +230,22 @@ class Monitor:
                     if unit.family.error_code_observation in hit.evidence else None))
             if new:
                 outcome.raised.append(alert)
-        still = {hit.id for hit in fired}
         for alert in opened:
-            condition = message.unit.family.critical.get(alert.condition_id)
-            if alert.condition_id in still or condition is None:
-                continue
-            # Cleared only by readings of the same observations, back inside the limits.
-            watched = {c.observation for clause in condition.clauses for c in clause}
-            if watched and watched & (set(message.readings) | self._code_observation(message)):
+            # Cleared only by readings of the same observations back inside the limits, PERSIST
+            # messages in a row: a reading hovering at its limit crosses it back and forth.
+            if state.calm.get(alert.condition_id, 0) >= PERSIST:
                 self._clear(alert, now, outcome)
-        return bool(fired)
-
-    @staticmethod
-    def _code_observation(message: Telemetry) -> set[str]:
-        code = message.unit.family.error_code_observation
-        return {code} if code else set()
 
     # -- faults made likely -------------------------------------------------------------------
-    def _likely(self, message: Telemetry, state: _UnitState, now: datetime, outcome: Outcome,
-                opened: list[store.Alert], *, critical_fired: bool) -> None:
-        likely = None if critical_fired else self._diagnose(message, state)
+    def _likely(self, message: Telemetry, state: _UnitState, likely: Likely | None,
+                now: datetime, outcome: Outcome, opened: list[store.Alert], *,
+                critical_fired: bool) -> None:
+        """The fault alert after the message: its signs counted in `state` (handle)."""
         if likely is None:
-            state.signs, state.quiet = 0, state.quiet + 1
             if state.quiet >= PERSIST and not critical_fired:
                 for alert in opened:
                     self._clear(alert, now, outcome)
             return
-        state.signs, state.quiet = state.signs + 1, 0
         if state.signs < PERSIST:
             return
         details = _likely_details(likely)
@@ -336,7 +354,10 @@ class Monitor:
                                  f"maintenance is due at {due_at:g} h, in about "
                                  f"{tasks[0].days_left:.0f} days.\n{work}\n"
                                  f"Parts: {', '.join(parts) or '-'}"),
-                    type="service_request", priority="P4", channel="monitoring"))
+                    type="service_request", priority="P4", channel="monitoring",
+                    # The marker that makes its notification a reminder to the customer
+                    # (tickets/notify.py), rather than a parse of the subject.
+                    diagnosis={"source": "monitoring", "alert": "maintenance"}))
             if new:
                 outcome.raised.append(alert)
         for alert in opened:
@@ -363,6 +384,29 @@ class Monitor:
         logger.warning("alert %d: %s on %s -> ticket #%d (%s)", alert.id, alert.condition_id,
                        alert.serial, ticket.number, ticket.priority)
         return alert
+
+
+def _count_calm(state: _UnitState, message: Telemetry, fired: list[Fired]) -> None:
+    """The unit's calm counts after the message: back to 0 for the critical conditions it
+    meets, one more for those whose readings it reports without meeting them. A message without
+    the readings says nothing either way; a calm one delivered again or late (not newer than the
+    last counted) counts nothing: the count is of what the unit does now, and the same on
+    every replica."""
+    for hit in fired:
+        state.calm[hit.id] = 0
+    t = message.at.timestamp()
+    if state.calm_at is not None and t <= state.calm_at:
+        return
+    state.calm_at = t
+    family = message.unit.family
+    met = {hit.id for hit in fired}
+    # Every message reports the active codes, none active included.
+    reported = set(message.readings) | (
+        {family.error_code_observation} if family.error_code_observation else set())
+    for condition_id, condition in family.critical.items():
+        watched = {c.observation for clause in condition.clauses for c in clause}
+        if condition_id not in met and watched & reported:
+            state.calm[condition_id] = state.calm.get(condition_id, 0) + 1
 
 
 def _likely_details(likely: Likely) -> dict[str, Any]:

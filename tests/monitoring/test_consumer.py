@@ -232,3 +232,73 @@ def test_a_slow_ramp_over_mqtt_is_forecast_before_its_limit(broker, engine, kb):
         pub.loop_stop()
         pub.disconnect()
         consumer.stop(forget=True)
+
+
+def test_the_api_runs_without_a_broker_and_its_health_says_so(api_settings):
+    """`make run` on a machine with no MQTT broker: the API starts and serves, and /healthz
+    names the monitoring as down (not required: the rest is not degraded by it)."""
+    from fastapi.testclient import TestClient  # only this test starts the API
+
+    from api.deps import get_settings
+    from api.main import create_app
+
+    settings = api_settings.model_copy(update={"mqtt_url": f"mqtt://127.0.0.1:{free_port()}"})
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 30
+        while True:
+            checks = client.get("/healthz").json()["checks"]
+            monitoring = checks.get("monitoring")
+            if monitoring and monitoring.get("detail") != "starting":
+                break
+            assert time.monotonic() < deadline, checks
+            time.sleep(0.5)
+        assert monitoring["status"] == "down" and monitoring["required"] is False
+        assert monitoring["detail"]
+        assert checks["database"]["status"] == "ok"
+        assert client.get("/api/v1/technicians").status_code == 401  # serving: a key is needed
+
+
+def test_the_fleet_simulator_plays_every_unit_to_a_broker(own_broker, engine, kb, capsys):
+    """`python -m monitoring.simulate` as an operator runs it: every installed unit publishes
+    the pack's readings, and a critical event asked for on the command line reaches the
+    consumer as a P1 ticket for that unit."""
+    from monitoring import simulate  # the command line itself, run in this process
+
+    port, _start, _stop = own_broker
+    url = f"mqtt://127.0.0.1:{port}"
+    monitor = Monitor(engine, kb, default_catalog())
+    consumer = Consumer(monitor, url, client_id=f"test-sim-{uuid.uuid4().hex[:8]}")
+    consumer.start()
+    try:
+        wait("the consumer is connected", lambda: consumer.status()["status"] == "ok")
+        code = simulate.main(["--url", url, "--rate", "2", "--step", "60", "--duration", "3",
+                              "--critical", "P100-2021-00542=cc_hcp_bearing_overtemp"])
+        assert code == 0
+        assert "43 units" in capsys.readouterr().err
+        wait("every unit's messages stored", lambda: len(
+            {row.serial for row in _all_rows(engine)}) == 43)
+        wait("the critical event's ticket", lambda: any(
+            t.serial == "P100-2021-00542" and t.priority == "P1" for t in _tickets(engine)))
+        assert monitor.counts["accepted"] >= 43 and not [
+            k for k in monitor.counts if k.startswith("refused")]
+    finally:
+        consumer.stop(forget=True)
+    assert simulate.main(["--url", url, "--critical", "NOPE-1=cc_x", "--duration", "1"]) == 2
+
+
+def _all_rows(engine):
+    from sqlalchemy.orm import Session  # this test's reading of the stored telemetry
+
+    from db.telemetry import TelemetryRow
+
+    with Session(engine) as session:
+        return session.scalars(select(TelemetryRow)).all()
+
+
+def _tickets(engine) -> list[Ticket]:
+    from sqlalchemy.orm import Session  # this test's reading of the tickets
+
+    with Session(engine) as session:
+        return session.scalars(select(Ticket)).all()

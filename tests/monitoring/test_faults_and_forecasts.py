@@ -90,6 +90,31 @@ def test_a_clogged_separator_makes_its_fault_likely_with_a_next_question(kb, dia
                                           payload(normal(kb, COMPRESSOR), START), fleet)) is None
 
 
+def test_replicas_count_a_faults_signs_alike(engine, kb, diagnoser):
+    """Two replicas receive every message and the first to store it evaluates it; the order
+    alternates. The fault alert still opens on the PERSIST-th message with signs and clears on
+    the PERSIST-th without, as on one replica; a message delivered twice counts once."""
+    clock = {"now": START}
+    replicas = [monitor_for(engine, kb, diagnoser, clock) for _ in range(2)]
+    topic = f"helios/telemetry/{COMPRESSOR}"
+    sick = {**normal(kb, COMPRESSOR), "separator_dp_bar": 1.4}
+
+    def deliver(i: int, readings: dict):
+        first, second = replicas if i % 2 == 0 else replicas[::-1]
+        body = payload(readings, START + timedelta(seconds=i))
+        outcome = first.handle(topic, body)
+        assert second.handle(topic, body).duplicate
+        assert first.handle(topic, body).duplicate  # QoS 1 delivers again: counted once
+        return outcome
+
+    opened = [deliver(i, sick).raised for i in range(PERSIST)]
+    assert [bool(r) for r in opened] == [False] * (PERSIST - 1) + [True]
+    [alert] = opened[-1]
+    cleared = [deliver(100 + i, normal(kb, COMPRESSOR)).cleared for i in range(PERSIST)]
+    assert cleared == [[]] * (PERSIST - 1) + [[alert.id]]
+    assert len(tickets(engine)) == 1
+
+
 def test_a_likely_fault_opens_one_incident_after_a_few_messages_and_clears(engine, kb,
                                                                             diagnoser):
     clock = {"now": START}

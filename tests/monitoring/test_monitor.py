@@ -1,6 +1,8 @@
 """The Monitor on the ticket store (SQLite and PostgreSQL): a critical reading opens one alert
 and one P1 ticket with the readings that fired it; the same condition again adds nothing;
-readings back to normal clear it; refused messages never open a ticket (monitoring/monitor.py)."""
+readings back to normal PERSIST messages in a row clear it, so a reading hovering at its limit
+is one alert, on every replica alike; refused messages never open a ticket
+(monitoring/monitor.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT
 from db import telemetry
 from db.tickets import Ticket
-from monitoring.monitor import Monitor
+from monitoring.monitor import PERSIST, Monitor
 from tickets.catalog import default_catalog
 
 PUMP = "P100-2021-00542"  # an HCP-100 of CUST-001
@@ -63,15 +65,101 @@ def test_a_critical_reading_opens_one_alert_and_one_p1_ticket(monitor, engine):
     for temperature in (109.0, 111.5):
         assert monitor.handle(TOPIC, message({"bearing_temp_c": temperature})).raised == []
     assert len(tickets(engine)) == 1
-    # A message without the reading clears nothing; back under the limit clears the alert.
+    # Back under the limit PERSIST messages in a row clears the alert; a message without the
+    # reading in between neither counts nor breaks the run.
+    assert monitor.handle(TOPIC, message({"bearing_temp_c": 72.0})).cleared == []
     assert monitor.handle(TOPIC, message({"vibration_mm_s": 4.0})).cleared == []
+    for _ in range(PERSIST - 2):
+        assert monitor.handle(TOPIC, message({"bearing_temp_c": 72.0})).cleared == []
     assert monitor.handle(TOPIC, message({"bearing_temp_c": 72.0})).cleared == [alert.id]
     assert telemetry.open_alerts(engine, serial=PUMP) == []
     # Over the limit again: a new alert and a new ticket.
     assert monitor.handle(TOPIC, message({"bearing_temp_c": 104.0})).raised
     assert len(tickets(engine)) == 2
-    assert monitor.counts["accepted"] == 6
-    assert len(telemetry.latest(engine, PUMP)) == 6
+    assert monitor.counts["accepted"] == 5 + PERSIST
+    assert len(telemetry.latest(engine, PUMP)) == 5 + PERSIST
+
+
+def _hover(handle) -> list:
+    """20 messages of the pump's bearing temperature just over and just under its limit (> 100),
+    over first (so the last is under); the outcomes."""
+    return [handle(message({"bearing_temp_c": 100.5 if i % 2 == 0 else 99.5}))
+            for i in range(20)]
+
+
+def critical(outcomes: list) -> list[str]:
+    return [a.condition_id for o in outcomes for a in o.raised if a.kind == "critical"]
+
+
+def test_a_reading_hovering_at_its_limit_is_one_alert_until_it_stays_back(monitor, engine):
+    outcomes = _hover(lambda body: monitor.handle(TOPIC, body))
+    assert critical(outcomes) == ["cc_hcp_bearing_overtemp"]
+    assert critical(outcomes[:1]) == ["cc_hcp_bearing_overtemp"]  # opening is immediate
+    assert [o.cleared for o in outcomes] == [[]] * 20
+    [alert] = telemetry.open_alerts(engine, serial=PUMP)
+    [ticket] = tickets(engine)
+    assert ticket.priority == "P1" and alert.ticket_id == ticket.id
+    # Back under the limit (the last 99.5 was the first message of the run): cleared on the
+    # PERSIST-th message in a row, not before.
+    calm = [monitor.handle(TOPIC, message({"bearing_temp_c": 70.0}))
+            for _ in range(PERSIST - 1)]
+    assert [o.cleared for o in calm] == [[]] * (PERSIST - 2) + [[alert.id]]
+    assert telemetry.open_alerts(engine, serial=PUMP) == []
+    # A critical reading after that opens a new alert and a new P1 ticket at once.
+    [again] = monitor.handle(TOPIC, message({"bearing_temp_c": 100.5})).raised
+    assert again.id != alert.id and again.condition_id == "cc_hcp_bearing_overtemp"
+    assert [t.priority for t in tickets(engine)] == ["P1", "P1"]
+
+
+def test_replicas_count_the_calm_messages_alike(engine, kb):
+    # Two API replicas receive every message; the first to store it evaluates it. The order
+    # alternates, so neither stores PERSIST calm messages in a row, yet the alert clears on the
+    # PERSIST-th calm message, once.
+    replicas = [Monitor(engine, kb, default_catalog(), now=lambda: NOW) for _ in range(2)]
+    turn = itertools.count()
+
+    def deliver(body: bytes):
+        first, second = replicas if next(turn) % 2 == 0 else replicas[::-1]
+        outcome = first.handle(TOPIC, body)
+        assert second.handle(TOPIC, body).duplicate
+        return outcome
+
+    outcomes = _hover(deliver)
+    assert critical(outcomes) == ["cc_hcp_bearing_overtemp"]
+    [alert] = telemetry.open_alerts(engine, serial=PUMP, kind="critical")
+    calm = [deliver(message({"bearing_temp_c": 70.0})) for _ in range(PERSIST - 1)]
+    assert [alert.id in o.cleared for o in calm] == [False] * (PERSIST - 2) + [True]
+    assert telemetry.open_alerts(engine, serial=PUMP, kind="critical") == []
+    assert [t.priority for t in tickets(engine)].count("P1") == 1
+
+
+def test_an_alert_cleared_by_another_replica_is_raised_again_at_once(engine, kb):
+    """Replica A opens the alert, B stores the calm messages and clears it; A's next critical
+    reading, within the time A would not write the alert back, is a new alert and a new P1,
+    not the cleared one A remembered."""
+    a, b = (Monitor(engine, kb, default_catalog(), now=lambda: NOW) for _ in range(2))
+
+    def deliver(first: Monitor, body: bytes):
+        outcome = first.handle(TOPIC, body)
+        assert (b if first is a else a).handle(TOPIC, body).duplicate
+        return outcome
+
+    [alert] = deliver(a, message({"bearing_temp_c": 108.0})).raised
+    calm = [deliver(b, message({"bearing_temp_c": 70.0})) for _ in range(PERSIST)]
+    assert calm[-1].cleared == [alert.id]
+    [again] = deliver(a, message({"bearing_temp_c": 108.0})).raised
+    assert again.id != alert.id
+    assert [t.priority for t in tickets(engine)] == ["P1", "P1"]
+    [still] = telemetry.open_alerts(engine, serial=PUMP, kind="critical")
+    assert still.id == again.id
+
+
+def test_a_restarted_monitor_counts_the_calm_messages_stored_before(monitor, engine, kb):
+    [alert] = monitor.handle(TOPIC, message({"bearing_temp_c": 108.0})).raised
+    for _ in range(PERSIST - 1):
+        assert monitor.handle(TOPIC, message({"bearing_temp_c": 70.0})).cleared == []
+    restarted = Monitor(engine, kb, default_catalog(), now=lambda: NOW)
+    assert restarted.handle(TOPIC, message({"bearing_temp_c": 70.0})).cleared == [alert.id]
 
 
 def test_an_alarm_code_the_pack_calls_critical_raises_an_alert(monitor, engine):
