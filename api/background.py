@@ -31,7 +31,7 @@ from db import telemetry
 from monitoring import links
 from monitoring.consumer import Consumer
 from monitoring.monitor import Monitor
-from tickets import spool
+from tickets import notify, spool
 from tickets.catalog import default_catalog
 from tickets.outbox import DeliveryPolicy, deliver_due, scan_breaches
 
@@ -111,8 +111,11 @@ def run_once(settings: Settings, client: httpx.Client) -> tuple[int, int]:
         return 0, 0
     policy = DeliveryPolicy(base_delay_s=settings.tickets_webhook_base_delay_s,
                             max_delay_s=settings.tickets_webhook_max_delay_s)
+    # Each ticket event goes out with whom to notify (the customer's contact, the on-call
+    # engineers) from the service data as it is now: tickets/notify.py.
     return deliver_due(engine, client=client, url=settings.tickets_webhook_url,
-                       secret=settings.tickets_webhook_secret, now=_now, policy=policy)
+                       secret=settings.tickets_webhook_secret, now=_now, policy=policy,
+                       address=notify.addresser(default_catalog()))
 
 
 _last_forgotten: list[datetime] = []

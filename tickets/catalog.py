@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from core.knowledge.loader import default_knowledge, load_knowledge
-from core.knowledge.model import ContractTier, KnowledgeBase
+from core.knowledge.model import Contact, ContractTier, KnowledgeBase, Technician
 from tickets.errors import ServiceDataError, UnknownReferenceError
 
 SERVICE_FILE = "service.yml"
@@ -43,6 +43,7 @@ class Site:
     country: str
     time_zone: str
     subdivision: str | None = None  # ISO 3166-2 code, e.g. "DE-BW"; None: national holidays only
+    region: str | None = None  # the service region: whose engineers are on call for it
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Customer:
     tier: str
     sites: dict[str, Site]
     assets: dict[str, Asset]
+    contact: Contact | None = None  # the contact on file: alerts, reminders, one-time codes
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Catalog:
     # The service desk's engineers (service.yml technicians): id -> name. A ticket is assigned
     # to one of them by id, never to free text a customer might be shown.
     technicians: dict[str, str] = field(default_factory=dict)
+    # Who is paged for a P1: the on-call engineers of each service region.
+    on_call: dict[str, tuple[Technician, ...]] = field(default_factory=dict)
 
     def technician(self, technician_id: str) -> str:
         """The engineer's name; raises UnknownReferenceError for an id not on the list."""
@@ -352,7 +356,8 @@ def catalog_from(knowledge: KnowledgeBase, calendar_file: Path = CALENDAR_FILE) 
                         f"{calendar_file.name}: sites[{site.site_id}]: {subdivision} is not "
                         f"in {country}, the country of {entry.customer_id}")
                 zone = sub_zone or zone
-            sites[site.site_id] = Site(site.site_id, site.name, country, zone, subdivision)
+            sites[site.site_id] = Site(site.site_id, site.name, country, zone, subdivision,
+                                       site.region)
             for item in site.equipment:
                 if item.model_id not in model_family:
                     raise ServiceDataError(f"{where}: {item.serial_no}: unknown model "
@@ -361,7 +366,7 @@ def catalog_from(knowledge: KnowledgeBase, calendar_file: Path = CALENDAR_FILE) 
                                                model_family[item.model_id], site.site_id)
         customers[entry.customer_id] = Customer(
             entry.customer_id, entry.name, country, entry.language, entry.contract_tier,
-            sites, assets)
+            sites, assets, entry.contact)
     known_sites = {site for customer in customers.values() for site in customer.sites}
     for site_id in calendar.sites:
         if site_id not in known_sites:
@@ -369,7 +374,12 @@ def catalog_from(knowledge: KnowledgeBase, calendar_file: Path = CALENDAR_FILE) 
                                    f"{SERVICE_FILE}")
     regional = {code: rules for code, (_, _, rules) in calendar.subdivisions.items()}
     technicians = {t.id: t.name for t in service.technicians}
-    return Catalog(customers, tiers, families, calendar.holidays, regional, technicians)
+    on_call: dict[str, tuple[Technician, ...]] = {}
+    for tech in service.technicians:
+        if tech.on_call and tech.region:
+            on_call[tech.region] = (*on_call.get(tech.region, ()), tech)
+    return Catalog(customers, tiers, families, calendar.holidays, regional, technicians,
+                   on_call)
 
 
 def load_catalog(knowledge_dir: Path, calendar_file: Path = CALENDAR_FILE) -> Catalog:

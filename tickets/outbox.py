@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import or_, select, update
@@ -40,9 +41,15 @@ class DeliveryPolicy:
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, object]:
+    """What a receiver needs to write the message: which machine and site, how the ticket
+    came (`channel`: "monitoring" for the telemetry's), and `alert`, the monitoring's marker
+    of a maintenance reminder (tickets/notify.py)."""
+    diagnosis = ticket.diagnosis if isinstance(ticket.diagnosis, dict) else {}
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status,
         "priority": ticket.priority, "type": ticket.type, "customer_id": ticket.customer_id,
+        "site_id": ticket.site_id, "serial": ticket.serial, "channel": ticket.channel,
+        "alert": diagnosis.get("alert") if diagnosis.get("source") == "monitoring" else None,
         "subject": ticket.subject, "escalation_reason": ticket.escalation_reason,
         "assignee": ticket.assignee, "language": ticket.language,
         "response_due_at": ticket.response_due_at.isoformat(),
@@ -103,26 +110,40 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
+Address = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 def deliver_due(engine: Engine, *, client: httpx.Client, url: str, secret: str | None,
-                now: Callable[[], datetime],
-                policy: DeliveryPolicy | None = None) -> tuple[int, int]:
+                now: Callable[[], datetime], policy: DeliveryPolicy | None = None,
+                address: Address | None = None) -> tuple[int, int]:
     """POST each due event to `url`; returns (delivered, failed). A 2xx answer is delivery;
-    anything else (or no answer) schedules a retry after the backoff delay."""
+    anything else (or no answer) schedules a retry after the backoff delay.
+
+    `address` (tickets/notify.py) gives the fields added to the body at delivery (`kind`,
+    `recipients`): done now, not when the event was written, so the contacts and the on-call
+    rota are the current ones. The signature is over the body as sent."""
     policy = policy or DeliveryPolicy()
     delivered = failed = 0
     for event in _claim(engine, now=now(), policy=policy):
-        body = json.dumps({**event.payload, "event_id": event.id}, sort_keys=True).encode()
+        error: str | None = None
+        try:
+            extra = address(event.payload) if address is not None else {}
+        except Exception as exc:  # noqa: BLE001 - one event's bad data must not stop the rest
+            extra, error = {}, f"addressing failed: {type(exc).__name__}: {exc}"[:500]
+        body = json.dumps({**event.payload, **extra, "event_id": event.id},
+                          sort_keys=True).encode()
         headers = {"Content-Type": "application/json", "X-Helios-Event": event.event_type,
                    "X-Helios-Delivery": str(event.id)}
         if secret:
             headers["X-Helios-Signature"] = sign(body, secret)
-        error: str | None = None
-        try:
-            response = client.post(url, content=body, headers=headers, timeout=policy.timeout_s)
-            if not 200 <= response.status_code < 300:
-                error = f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
+        if error is None:  # an event that could not be addressed is retried, not sent bare
+            try:
+                response = client.post(url, content=body, headers=headers,
+                                       timeout=policy.timeout_s)
+                if not 200 <= response.status_code < 300:
+                    error = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
         with writing(engine) as session:
             row = session.get(OutboxEvent, event.id)
             if row is None:

@@ -81,7 +81,10 @@ def create_ticket(engine: Engine, *, new: NewTicket, actor: Actor, catalog: Cata
             session.flush()
             enqueue(session, event_type="ticket.created", ticket=ticket, now=now)
             if ticket.escalation_reason:
-                enqueue(session, event_type="ticket.escalated", ticket=ticket, now=now)
+                # The same news as ticket.created: marked, so that it is not addressed to
+                # anyone a second time (tickets/notify.py).
+                enqueue(session, event_type="ticket.escalated", ticket=ticket, now=now,
+                        detail={"on_creation": True})
             return ticket, True
     except IntegrityError:
         # Another request with the same key won the race (PostgreSQL); answer with its ticket.

@@ -292,6 +292,15 @@ class CustomerSite:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Whom the service desk reaches at a customer: alerts, reminders, one-time codes."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
 class ServiceCustomer:
     customer_id: str
     name: str
@@ -299,6 +308,7 @@ class ServiceCustomer:
     language: str
     contract_tier: str
     sites: tuple[CustomerSite, ...]
+    contact: Contact | None = None  # the contact on file
 
 
 @dataclass(frozen=True)
@@ -309,6 +319,8 @@ class Technician:
     name: str
     region: str | None = None
     languages: tuple[str, ...] = ()
+    email: str | None = None
+    on_call: bool = False  # paged for the region's P1 tickets
 
 
 @dataclass(frozen=True)

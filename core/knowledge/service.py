@@ -12,6 +12,7 @@ from typing import Any
 
 from core.knowledge.errors import KnowledgeError
 from core.knowledge.model import (
+    Contact,
     ContractTier,
     CustomerSite,
     Equipment,
@@ -81,7 +82,8 @@ def _technician(raw: Any) -> Technician:
     return Technician(id=require(raw, "id", str, FILE, entry),
                       name=require(raw, "name", str, FILE, entry),
                       region=raw.get("region"),
-                      languages=tuple(str(x) for x in raw.get("languages") or ()))
+                      languages=tuple(str(x) for x in raw.get("languages") or ()),
+                      email=raw.get("email"), on_call=bool(raw.get("on_call")))
 
 
 def _customer(raw: Any) -> ServiceCustomer:
@@ -104,4 +106,15 @@ def _customer(raw: Any) -> ServiceCustomer:
         country=require(raw, "country", str, FILE, entry),
         language=str(raw.get("language") or "en"),
         contract_tier=require(raw, "contract_tier", str, FILE, entry),
-        sites=tuple(sites))
+        sites=tuple(sites), contact=_contact(raw.get("contact"), entry))
+
+
+def _contact(raw: Any, entry: str) -> Contact | None:
+    if raw is None:
+        return None
+    where = f"{entry}.contact"
+    contact = Contact(name=require(raw, "name", str, FILE, where),
+                      email=raw.get("email"), phone=raw.get("phone"))
+    if not (contact.email or contact.phone):
+        raise KnowledgeError(FILE, where, "an e-mail address or a phone number is needed")
+    return contact

@@ -86,8 +86,10 @@ def engine(db_url: str) -> Iterator[Engine]:
 def api_settings(db_url: str, tmp_path: Path):
     from core.settings import Settings
 
+    # No telemetry consumer: the machine's broker carries whatever other tests and benches
+    # publish, which would open alerts and tickets in this test's database.
     return Settings(database_url=db_url, data_dir=tmp_path, index_dir=tmp_path / "index",
-                    tickets_worker_interval_s=0, tickets_max_body_bytes=64 * 1024)
+                    tickets_worker_interval_s=0, tickets_max_body_bytes=64 * 1024, mqtt_url="")
 
 
 @pytest.fixture()

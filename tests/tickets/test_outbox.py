@@ -97,8 +97,11 @@ def test_backoff_grows_exponentially_and_is_capped():
 def test_worker_in_the_app_lifespan_delivers(app, api_settings, keys, receiver):
     receiver.start()
     app.dependency_overrides.clear()
+    # No broker: telemetry published on the machine's broker (a simulator running) would open
+    # tickets of its own in this app and reach the receiver too.
     settings = api_settings.model_copy(update={"tickets_webhook_url": receiver.url,
-                                               "tickets_worker_interval_s": 0.2})
+                                               "tickets_worker_interval_s": 0.2,
+                                               "mqtt_url": ""})
     from api.deps import get_settings
 
     app.dependency_overrides[get_settings] = lambda: settings
@@ -113,6 +116,9 @@ def test_worker_in_the_app_lifespan_delivers(app, api_settings, keys, receiver):
             time.sleep(0.1)
     assert [e["event"] for e in receiver.received] == ["ticket.created"]
     assert receiver.received[0]["ticket"]["id"] == response.json()["id"]
+    # The worker addresses it: an engineer's P3 from the console reaches no one.
+    assert (receiver.received[0]["kind"], receiver.received[0]["recipients"]) == (
+        "incident", [])
 
 
 
