@@ -2,8 +2,9 @@
 and checks on every message, as support platforms verify their users (Intercom's identity
 verification, Zendesk's signed JWTs).
 
-A customer proves it with its own API key (the portal's sign-in) or with a sign-in link the
-service desk issues and sends to the contact it knows. The token names the customer and when it
+A customer proves it with its own API key (the portal's sign-in), with a sign-in link the
+service desk issues and sends to the contact it knows, or in the chat itself with a one-time
+code sent to the contact on file. The token names the customer and when it
 expires, signed with a key derived from the service's secret (core/signing.py); nothing is kept
 on the server, so every replica verifies it alone. A chat without a valid one is anonymous: it
 gets help, diagnosis, manuals and prices, and may open a ticket, but is shown no customer data
@@ -24,7 +25,9 @@ from core.signing import derived_key
 PREFIX = "hid1"
 MAX_TOKEN_CHARS = 512
 SIGNATURE_HEX = 32  # 128 bits of HMAC-SHA256
-VIA = ("key", "link")  # signed in with the customer's API key, or a link from the service desk
+# Signed in with the customer's API key, a link from the service desk, or a one-time code sent
+# to the contact on file (core/verification.py).
+VIA = ("key", "link", "code")
 _CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,60}$")
 
 

@@ -126,11 +126,13 @@ class TicketConversation(Base):
 
 class OutboxEvent(Base):
     __tablename__ = "ticket_outbox"
-    __table_args__ = (Index("ix_ticket_outbox_due", "delivered_at", "next_attempt_at"),)
+    __table_args__ = (Index("ix_ticket_outbox_due", "delivered_at", "next_attempt_at"),
+                      Index("ix_ticket_outbox_type_created", "event_type", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_type: Mapped[str] = mapped_column(String(40))
-    ticket_id: Mapped[str] = mapped_column(String(36))
+    # None: a message of no ticket (a chat's one-time code, tickets/verification.py).
+    ticket_id: Mapped[str | None] = mapped_column(String(36))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)

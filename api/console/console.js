@@ -213,6 +213,8 @@ async function openTicket(id) {
                                                   : "The assistant answers the chat.";
   $("handoff-button").textContent = t.human_active ? "Hand back to the assistant"
                                                    : "Take over the chat";
+  $("signin-form").hidden = !t.customer_id;
+  $("signin-state").textContent = "";
   const transcript = $("transcript");
   transcript.replaceChildren();
   for (const line of t.transcript) {
@@ -283,6 +285,17 @@ $("handoff-form").addEventListener("submit", (event) => {
   event.preventDefault();
   call("POST", "/tickets/" + current.id + "/handoff", { active: !current.human_active })
     .then(() => openTicket(current.id)).catch(fail);
+});
+// A sign-in link for the ticket's customer, sent by the outbox to its contact on file: the
+// customer's chat then sees its company's data (POST /identity with send).
+const SIGNIN_SENT = { sent: "Sent to the customer's contact on file.",
+                      limited: "Not sent: several links went to this contact in the last hour.",
+                      no_contact: "Not sent: the customer has no contact on file." };
+$("signin-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  call("POST", "/identity", { customer_id: current.customer_id, send: true })
+    .then((link) => { $("signin-state").textContent = SIGNIN_SENT[link.sent] || link.sent; })
+    .catch(fail);
 });
 $("reply-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -2,6 +2,7 @@
 
 POST /api/v1/identity            a customer key: a token for itself (the portal's sign-in);
                                  staff: a sign-in link for a customer, to send to its contact
+                                 (`send: true`: sent to the contact on file by the outbox)
 GET  /api/v1/identity            what the token in `X-Identity` says (401 when it is not valid)
 
 The chat page sends the token with every message (`/chat/?identity=<token>` hands it over);
@@ -9,6 +10,7 @@ the chat proxy and the actions verify it, and only a verified chat sees its cust
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -16,10 +18,11 @@ from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, Field
 
 from api.auth.dependencies import AnyActor
-from api.deps import SigningSecret, get_catalog, get_now, get_settings
+from api.deps import SigningSecret, engine_for, get_catalog, get_now, get_settings
 from core import identity
 from core.settings import Settings
 from tickets.catalog import Catalog
+from tickets.verification import send_signin_link
 
 router = APIRouter(prefix="/api/v1/identity", tags=["identity"])
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -31,6 +34,8 @@ INVALID = "identity token invalid or expired: sign in again, or chat as a guest"
 class IdentityRequest(BaseModel):
     customer_id: str | None = Field(None, max_length=60,
                                     description="staff only: the customer the link is for")
+    send: bool = Field(False, description="staff only: also send the link to the customer's "
+                                          "contact on file (through the outbox webhook)")
 
 
 class IdentityToken(BaseModel):
@@ -40,6 +45,8 @@ class IdentityToken(BaseModel):
     expires_at: datetime
     via: str
     chat_url: str
+    sent: str | None = Field(None, description="with send: sent, limited (too many this hour) "
+                                               "or no_contact")
 
 
 @router.post("", response_model=IdentityToken, status_code=201,
@@ -64,9 +71,17 @@ async def issue_identity(actor: AnyActor, settings: SettingsDep, catalog: Catalo
     if customer is None:
         raise HTTPException(404, f"no customer {customer_id}")
     token, issued = identity.issue(customer.customer_id, secret, now=now, ttl=ttl, via=via)
+    sent = None
+    if body is not None and body.send:
+        if via != "link":
+            raise HTTPException(403, "only the service desk sends sign-in links")
+        sent = await asyncio.to_thread(
+            send_signin_link, engine_for(settings), customer=customer,
+            url=f"/portal/?identity={token}", expires_at=issued.expires_at,
+            issued_by=actor.name, now=now)
     return IdentityToken(token=token, customer_id=customer.customer_id,
                          customer_name=customer.name, expires_at=issued.expires_at,
-                         via=issued.via, chat_url=f"/chat/?identity={token}")
+                         via=issued.via, chat_url=f"/chat/?identity={token}", sent=sent)
 
 
 @router.get("", response_model=IdentityToken, summary="What an identity token says")

@@ -24,6 +24,7 @@ from tickets.domain import Actor, NewTicket
 from tickets.errors import TicketNotFoundError, UnknownReferenceError
 from tickets.incidents import add_report, conversation_ticket, open_incident
 from tickets.store import TicketFilter, create_ticket, identify_customer, list_tickets
+from tickets.verification import send_code
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class SqlTicketDesk:
 
     def add_report(self, ticket_id: str, *, text: str, transcript: list[dict[str, Any]],
                    diagnosis: dict[str, Any] | None, priority: str,
-                   conversation_id: str) -> TicketView:
+                   conversation_id: str | None) -> TicketView:
         try:
             ticket, _raised = add_report(
                 self.engine, ticket_id=ticket_id, viewer=ASSISTANT, text=text,
@@ -96,6 +97,18 @@ class SqlTicketDesk:
         except SQLAlchemyError as exc:
             raise DeskUnavailableError("ticket lookup failed") from exc
         return list(found)
+
+    def send_code(self, customer_id: str, *, conversation_id: str, code: str, language: str,
+                  shown_to: str) -> str:
+        customer = self.catalog.customers.get(customer_id)
+        if customer is None:
+            return "no_contact"
+        try:
+            return send_code(self.engine, customer=customer, conversation_id=conversation_id,
+                             code=code, language=language, now=self.now(),
+                             shown_to=shown_to).status
+        except SQLAlchemyError as exc:
+            raise DeskUnavailableError("the code could not be queued") from exc
 
 
 class SqlDiagnosisSessions:

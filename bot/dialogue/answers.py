@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from bot.dialogue.dates import day_text
 from bot.dialogue.extract import strip_ids
 from bot.dialogue.messages import say
 from bot.dialogue.replies import Reply
@@ -577,7 +578,7 @@ def contract_answer(asset: AssetInfo, language: str, *, service: ServiceData,
         end, months = warranty_end(asset.install_date, tier, service.warranty)
         key = "warranty_active" if end >= today else "warranty_expired"
         lines.append(say(key, language, serial=asset.serial or asset.model,
-                         end=end.isoformat(), months=months))
+                         end=day_text(end, language), months=months))
     return Reply("\n".join(lines), custom={"kind": "contract", "tier": tier["id"]})
 
 

@@ -32,6 +32,7 @@ from bot.dialogue.flows.manuals import Manuals
 from bot.dialogue.flows.safety import SafetyCheck
 from bot.dialogue.flows.service_data import NAMES_ONLY_A_PART, ServiceAnswers
 from bot.dialogue.flows.tickets import Tickets
+from bot.dialogue.flows.verification import Verification
 from bot.dialogue.messages import language_or_default
 from bot.dialogue.questions import (
     asks_about_contract,
@@ -44,6 +45,7 @@ from bot.dialogue.service import ServiceData
 from bot.dialogue.state import Awaiting, Outcome, Turn
 from bot.triage.safety import Danger
 from bot.triage.triage import Route, Triage, Verdict, default_triage
+from core import identity
 from rules.diagnosis import Diagnoser
 from rules.readings import HazardReader, Hazards
 from tickets.catalog import Catalog
@@ -101,16 +103,18 @@ class Controller:
             service=deps.service, catalog=deps.catalog, policy=deps.policy,
             now=deps.now, hazards=HazardReader(deps.diagnoser.kb))
         self.ctx = ctx
-        tickets = Tickets(ctx)
+        self.verification = Verification(ctx, deps.link_secret, self.dispatch)
+        tickets = Tickets(ctx, self.verification)
         manuals = Manuals(ctx, tickets)
         alerts = SqlAlerts(deps.engine, deps.link_secret)
         diagnosis = Diagnosis(ctx, tickets, manuals, alerts)
         from_alert = FromAlert(ctx, alerts, diagnosis)
-        self.service = ServiceAnswers(ctx, manuals)
+        self.service = ServiceAnswers(ctx, manuals, self.verification)
         assets = Assets(ctx, tickets, self.service, self.dispatch)
         conversation = Conversation(ctx, assets, diagnosis, tickets)
         feedback = Feedback(ctx, assets, diagnosis, tickets)
         self.safety = SafetyCheck(self.dispatch)
+
         self.conversation = conversation
         # The bot's actions (bot/domain.yml) without their "action_" prefix, and the step that
         # answers each; pending tasks name their step the same way.
@@ -152,7 +156,13 @@ class Controller:
             # Sent by the channel or the chat page, never typed: nothing to triage.
             self.dispatch(step, turn, found, out)
             return out
+        if turn.verified_customer is None and turn.slot("identity"):
+            # Verified earlier in this conversation with a code sent to the contact on file.
+            turn.verified_customer = identity.verified_customer(
+                turn.slot("identity"), self.s.link_secret, now=self.s.now())
         if turn.awaiting is Awaiting.SAFETY_CHECK and self.safety.answer(turn, out):
+            return out
+        if turn.awaiting is Awaiting.CODE and self.verification.answer(turn, found, out):
             return out
         verdict = self._verdict(turn, found)
         route = verdict.route

@@ -54,15 +54,20 @@ class TicketDesk(Protocol):
 
     def add_report(self, ticket_id: str, *, text: str, transcript: list[dict[str, Any]],
                    diagnosis: dict[str, Any] | None, priority: str,
-                   conversation_id: str) -> TicketView:
+                   conversation_id: str | None) -> TicketView:
         """Add a new report to an open incident (raising its priority if more urgent); the
-        engineer's replies reach the reporting conversation too."""
+        engineer's replies reach the reporting conversation too (None: a report only)."""
 
     def identify(self, ticket_id: str, *, serial: str) -> TicketView:
         """Give a ticket opened before the machine was known its machine and customer."""
 
     def tickets(self, *, customer_id: str | None, conversation_id: str) -> list[TicketView]:
         """The customer's tickets (or this conversation's), newest first."""
+
+    def send_code(self, customer_id: str, *, conversation_id: str, code: str, language: str,
+                  shown_to: str) -> str:
+        """Queue a one-time code for the customer's contact on file: "sent", "limited" (too
+        many this hour) or "no_contact"."""
 
 
 class DiagnosisSessions(Protocol):

@@ -21,6 +21,7 @@ class Awaiting(StrEnum):
     FEEDBACK = "feedback"          # "did this help?"
     OFFER = "offer"                # "shall an engineer take over?"
     SAFETY_CHECK = "safety_check"  # "is anyone in danger right now?"
+    CODE = "code"                  # the one-time code sent to the contact on file
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Pending:
     intent: str | None = None
     awaiting: str | None = None      # safety_check: the state to return to
     pending: dict[str, Any] | None = None
+    customer_id: str | None = None   # verify_code: whose contact the code went to
+    attempts: int | None = None      # verify_code: wrong codes typed so far
 
     @classmethod
     def from_slot(cls, value: Any) -> Pending | None:

@@ -36,7 +36,9 @@ class Chat:
         out = self.controller.run(action, turn)
         self.slots.update(out.slots)
         for reply in out.replies:
+            # As Rasa records a dispatcher's json_message: under the event's data.custom.
             self.events.append({"event": "bot", "text": reply.text or reply.response,
+                                "data": {"custom": reply.custom} if reply.custom else {},
                                 "timestamp": 1_700_000_000 + self.turns})
         return out
 

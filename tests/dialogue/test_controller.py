@@ -98,7 +98,10 @@ def test_manual_answer_cites_its_section_and_asks_whether_it_helped(chat):
     assert answer["document"] in text_of(out)
     assert kinds(out)[-1] == "feedback_request"
     out = chat.send("action_handle_answer", "affirm")
-    assert text_of(out) == say("glad_it_helped", "en")
+    assert out.replies[0].text == say("glad_it_helped", "en")
+    assert kinds(out)[-1] == "rating_request"  # solved: the conversation may end here
+    out = chat.send("action_thank", "thank", "thanks!")
+    assert "rating_request" not in kinds(out)  # offered once
 
 
 def test_that_did_not_help_twice_opens_a_ticket(chat, deps):
@@ -273,7 +276,7 @@ def test_service_data_answers(chat):
     assert custom_of(out, "maintenance")["model"] == "HCP-50"
     out = chat.send("action_answer_contract", "ask_contract", "is it under warranty?")
     assert custom_of(out, "contract")["tier"] == "standard"
-    assert "2021-10-01" in text_of(out)  # 24 months from the 2019-10-01 installation
+    assert "1 Oct 2021" in text_of(out)  # 24 months from the 2019-10-01 installation
     out = chat.send("action_answer_spare_part", "ask_spare_part", "I need a bearing set")
     assert custom_of(out, "spare_part")["part_numbers"] == ["HCP-BRG-050"]
     assert "10% off" in text_of(out)
@@ -325,6 +328,18 @@ def test_the_same_emergency_reported_again_in_the_conversation_keeps_its_ticket(
     with reading(deps.engine) as session:
         numbers = session.scalars(select(Ticket.number)).all()
     assert sorted(numbers) == sorted({opened["ticket_number"], other_ticket["ticket_number"]})
+
+
+def test_a_thank_you_after_an_answer_offers_the_rating_once(deps):
+    chat = Chat(Controller(deps))
+    out = chat.send("action_thank", "thank", "thanks")
+    assert "rating_request" not in kinds(out)  # nothing answered yet
+    chat.send("action_identify_asset", "identify_asset", PUMP)
+    chat.send("action_answer_spare_part", "ask_spare_part", "I need a bearing set")
+    out = chat.send("action_thank", "thank", "thanks, that's all")
+    assert kinds(out)[-1] == "rating_request"
+    out = chat.send("action_thank", "thank", "thanks again")
+    assert "rating_request" not in kinds(out)
 
 
 def test_a_rating_is_offered_once_when_the_conversation_ends(deps):

@@ -12,7 +12,7 @@ from bot.dialogue.controller import Controller
 from bot.dialogue.messages import say
 from bot.triage.safety import SafetyThresholds
 from bot.triage.triage import Thresholds, Triage, default_triage
-from db.tickets import Comment, OutboxEvent, Ticket
+from db.tickets import Comment, OutboxEvent, Ticket, TicketConversation
 from rules.i18n import Texts
 from tests.conftest import NOW
 from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
@@ -66,13 +66,14 @@ def test_danger_comes_first_in_the_middle_of_another_flow(chat, deps):
     assert custom_of(out, "ticket")["priority"] == "P1"
 
 
-def test_a_repeated_report_joins_the_open_incident_and_raises_it(chat, deps):
+def test_a_repeated_report_joins_the_open_incident_and_raises_it(deps):
     # An open P3 incident on the pump (say, opened when a diagnosis was unsure).
     low, _ = create_ticket(deps.engine, new=NewTicket(
         customer_id="CUST-001", subject="Assistant could not resolve: HCP-100",
         description="pump noisy", type="incident", priority="P3", serial=PUMP,
         escalation_reason="low_confidence"), actor=ASSISTANT, catalog=deps.catalog,
         now=NOW)
+    chat = Chat(Controller(deps), verified_customer="CUST-001")  # the pump's customer
     chat.send("action_identify_asset", "identify_asset", PUMP)
     out = chat.send("action_urgent_safety", "urgent_safety", SMOKE["en"])
     joined = custom_of(out, "ticket")
@@ -90,6 +91,34 @@ def test_a_repeated_report_joins_the_open_incident_and_raises_it(chat, deps):
         events = [e.event_type for e in session.scalars(select(OutboxEvent).where(
             OutboxEvent.ticket_id == stored.id).order_by(OutboxEvent.id)).all()]
     assert events[-2:] == ["ticket.escalated", "ticket.reported"]
+
+
+def test_an_anonymous_report_reaches_the_open_incident_but_not_its_ticket(deps):
+    """A serial is printed on the nameplate: a chat that is not the customer's adds its report
+    to the machine's open incident (raising it: the engineers learn of the danger), but is not
+    told the ticket and not linked to it, so the engineers' replies do not reach it."""
+    low, _ = create_ticket(deps.engine, new=NewTicket(
+        customer_id="CUST-001", subject="Assistant could not resolve: HCP-100",
+        description="pump noisy", type="incident", priority="P3", serial=PUMP,
+        escalation_reason="low_confidence"), actor=ASSISTANT, catalog=deps.catalog,
+        now=NOW)
+    guest = Chat(Controller(deps), sender="conv-guest")
+    guest.send("action_identify_asset", "identify_asset", PUMP)
+    out = guest.send("action_urgent_safety", "urgent_safety", SMOKE["en"])
+    assert kinds(out)[0] == "safety"
+    joined = custom_of(out, "ticket")
+    assert joined.get("existing") and "ticket_number" not in joined
+    assert f"#{low.number}" not in text_of(out)
+    assert say("ticket_joined_guest", "en") in text_of(out)
+    [stored] = tickets(deps)  # the report joined the incident: no second ticket
+    assert stored.priority == "P1"
+    with reading(deps.engine) as session:
+        links = session.scalars(select(TicketConversation).where(
+            TicketConversation.ticket_id == stored.id)).all()
+        notes = session.scalars(select(Comment).where(Comment.ticket_id == stored.id)).all()
+    assert links == [] and SMOKE["en"] in notes[-1].body
+    status = guest.send("action_ticket_status", "ticket_status", "status of my ticket?")
+    assert text_of(status) == say("ticket_status_guest_none", "en")
 
 
 def test_the_safety_question_yes_takes_the_danger_path(deps):

@@ -32,11 +32,27 @@ class RunningSystem:
     def api(self) -> str:
         return f"http://{self.settings.api_host}:{self.settings.api_port}"
 
-    def chat(self, sender: str, message: str) -> list[dict]:
-        response = httpx.post(f"{self.rasa}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message}, timeout=60)
+    def chat(self, sender: str, message: str, identity: str | None = None) -> list[dict]:
+        """One message through Rasa's REST channel; with the signed identity the chat page
+        forwards (as metadata) when `identity` is given."""
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if identity:
+            body["metadata"] = {"identity": identity}
+        response = httpx.post(f"{self.rasa}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
+
+    def identity(self, customer_id: str) -> str:
+        """A token proving the customer, as the portal's sign-in issues it."""
+        from datetime import UTC, datetime, timedelta  # only the tests that sign in need it
+
+        from core import identity
+        from core.signing import secret_for
+
+        secret = secret_for(self.settings.data_dir, self.settings.link_secret)
+        token, _ = identity.issue(customer_id, secret, now=datetime.now(UTC),
+                                  ttl=timedelta(hours=1))
+        return token
 
     def ticket(self, number: int) -> dict[str, Any]:
         """The stored ticket, read from the system's database."""

@@ -30,6 +30,10 @@ def conversation() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
 
 
+def kinds(messages: list[dict]) -> list[str | None]:
+    return [(m.get("custom") or {}).get("kind") for m in messages]
+
+
 def texts(messages: list[dict]) -> list[str]:
     return [m["text"] for m in messages if "text" in m]
 
@@ -222,6 +226,39 @@ def test_a_serial_shows_its_customer_only_to_a_signed_in_chat(system):
     direct = httpx.post(f"{system.rasa}/webhooks/rest/webhook", timeout=60, json={
         "sender": conversation(), "message": serial, "metadata": {"identity": forged}}).json()
     assert serial in " ".join(texts(direct)) and company not in " ".join(texts(direct))
+
+
+def test_a_one_time_code_sent_to_the_contact_on_file_signs_the_chat_in(system):
+    """Through the real Rasa: an anonymous chat asks for the contract of a machine; the code
+    goes to the customer's contact on file (the outbox), and typed back it signs the chat in:
+    the contract is shown, and the next question needs no code again (Rasa keeps the signed
+    identity in the conversation's `identity` slot)."""
+    from sqlalchemy import create_engine, select
+
+    from db.tickets import OutboxEvent
+    from tickets.verification import EVENT
+
+    serial, company = "P100-2021-00542", "Aegean Bottling S.A."  # CUST-001's pump
+    sender = conversation()
+    system.chat(sender, serial)
+    asked = system.chat(sender, "which contract do we have for it?")
+    assert "verification_code_sent" in kinds(asked), asked
+    assert company not in " ".join(texts(asked))
+    engine = create_engine(system.settings.resolved_db_url(system.settings.database_url))
+    try:
+        with engine.connect() as connection:
+            [payload] = [p for (p,) in connection.execute(select(OutboxEvent.payload).where(
+                OutboxEvent.event_type == EVENT)) if p["conversation_id"] == sender]
+    finally:
+        engine.dispose()
+    assert payload["recipients"][0]["email"] == "maintenance@aegean-bottling.example"
+    answered = system.chat(sender, payload["code"])
+    assert "verified" in kinds(answered) and "contract" in kinds(answered), answered
+    assert {"kind": "contract", "tier": "premium_24_7"} in [m.get("custom") for m in answered]
+    tracker = httpx.get(f"{system.rasa}/conversations/{sender}/tracker", timeout=30).json()
+    assert tracker["slots"]["identity"]
+    again = system.chat(sender, "is it still under warranty?")
+    assert "contract" in kinds(again) and "verification_code_sent" not in kinds(again), again
 
 
 def test_the_rating_offered_at_the_end_reaches_the_bot(system):

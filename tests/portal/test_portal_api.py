@@ -235,6 +235,7 @@ def test_units_show_maintenance_due_and_warranty(client, keys):
 def test_the_warranty_agrees_with_the_chats_contract_answer():
     """The portal states the warranty the chat states (bot/dialogue/answers.py)."""
     from bot.dialogue.answers import contract_answer
+    from bot.dialogue.dates import day_text
     from bot.dialogue.service import default_service_data
     from core.knowledge.loader import default_knowledge
 
@@ -252,7 +253,7 @@ def test_the_warranty_agrees_with_the_chats_contract_answer():
             if asset.install_date is None:
                 assert shown is None
                 continue
-            assert shown is not None and shown.ends_on.isoformat() in text, (serial, text)
+            assert shown is not None and day_text(shown.ends_on, "en") in text, (serial, text)
             checked += 1
     assert checked > 20
 

@@ -82,6 +82,11 @@ def test_engineer_works_a_ticket_in_the_console(server, keys, page):
     replies = api.get("/api/v1/conversations/conv-api/replies").json()
     assert [r["body"] for r in replies] == ["Καλησπέρα, ελέγξτε τη στάθμη λαδιού."]
 
+    # A sign-in link for the ticket's customer, sent to its contact on file by the outbox.
+    page.click("#signin-form button")
+    expect(page.locator("#signin-state")).to_have_text(
+        "Sent to the customer's contact on file.")
+
     # another engineer changes the ticket behind this page's back: the page says so
     api.patch(f"/api/v1/tickets/{urgent['id']}", json={"status": "waiting_customer"},
               headers=engineer).raise_for_status()

@@ -54,6 +54,39 @@ def test_staff_issue_sign_in_links_and_nobody_else_does(client, keys, api_settin
     assert client.post("/api/v1/identity").status_code == 401
 
 
+def test_the_service_desk_sends_a_sign_in_link_to_the_contact_on_file(client, keys,
+                                                                      api_settings):
+    from sqlalchemy import select  # only this test reads the outbox
+
+    from api.deps import engine_for
+    from db.tickets import OutboxEvent
+    from tickets.database import reading
+    from tickets.verification import SIGNIN_EVENT
+
+    response = client.post("/api/v1/identity", headers=auth(keys["engineer"]),
+                           json={"customer_id": "CUST-002", "send": True})
+    assert response.status_code == 201, response.text
+    link = response.json()
+    assert link["sent"] == "sent"
+    with reading(engine_for(api_settings)) as session:
+        [event] = session.scalars(select(OutboxEvent).where(
+            OutboxEvent.event_type == SIGNIN_EVENT)).all()
+    assert event.ticket_id is None
+    assert event.payload["url"] == f"/portal/?identity={link['token']}"
+    [to] = event.payload["recipients"]
+    assert (to["role"], to["email"]) == ("customer_contact", "technical@piraeus-coatings.example")
+    # A customer's own key signs in here and now; it sends nothing to anyone.
+    own = client.post("/api/v1/identity", headers=auth(keys["customer"]),
+                      json={"send": True})
+    assert own.status_code == 403
+    # Without "send" nothing is queued.
+    client.post("/api/v1/identity", headers=auth(keys["engineer"]),
+                json={"customer_id": "CUST-002"})
+    with reading(engine_for(api_settings)) as session:
+        assert len(session.scalars(select(OutboxEvent).where(
+            OutboxEvent.event_type == SIGNIN_EVENT)).all()) == 1
+
+
 @pytest.mark.parametrize("token", [
     "", "hid1.e30.00", "not-a-token",
     # signed with another secret: what a forger can make

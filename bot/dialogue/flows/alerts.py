@@ -11,10 +11,11 @@ from typing import Any
 from bot.dialogue.extract import Mentions
 from bot.dialogue.flows.context import FlowContext
 from bot.dialogue.flows.diagnosis import Diagnosis
-from bot.dialogue.messages import catalogue, say
+from bot.dialogue.messages import say
 from bot.dialogue.ports import AlertSource
 from bot.dialogue.replies import Reply
 from bot.dialogue.state import Outcome, Turn
+from bot.dialogue.telemetry_view import readings_text, reported_at, site_zone
 from rules.i18n import Texts
 
 
@@ -39,11 +40,12 @@ class FromAlert:
         details: dict[str, Any] = opened.alert.details or {}
         candidates = [c["fault_id"] for c in details.get("candidates", [])
                       if c.get("fault_id") in family.faults]
-        shown = ", ".join(_reading(name, value, family, turn.language) for name, value in
-                          sorted((opened.alert.evidence or {}).items()))
+        shown = readings_text(opened.alert.evidence or {}, family, turn.language)
         at = opened.at or opened.alert.opened_at
         out.say(Reply(say("alert_intro", turn.language, model=asset.model, serial=asset.serial,
-                          time=at.strftime("%Y-%m-%d %H:%M UTC"), readings=shown or "-"),
+                          time=reported_at(at, site_zone(asset.customer_id, asset.site_id,
+                                                         self.ctx.catalog), turn.language),
+                          readings=shown or "-"),
                       custom={"kind": "alert", "alert_id": opened.alert.id}))
         if candidates:
             out.say(say("alert_points_to", turn.language, faults="; ".join(
@@ -57,15 +59,3 @@ class FromAlert:
             observations[code_obs.id] = "none"  # the controller shows no code: known
         self.diagnosis.start_with(turn, out, asset, observations=observations,
                                   code=codes[0] if codes else None, hints=candidates)
-
-
-def _reading(name: str, value: Any, family: Any, language: str) -> str:
-    """A reading as the customer reads it: its name in their language, the value with the
-    decimal mark of the language, the unit ("Differenzdruck am Ölabscheider 1,9 bar")."""
-    obs = family.observations.get(name)
-    unit = f" {obs.unit}" if obs is not None and obs.unit else ""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        value = f"{value:g}" if language == "en" else f"{value:g}".replace(".", ",")
-    label = catalogue(language).get(f"reading_{name}") or catalogue("en").get(
-        f"reading_{name}") or name
-    return f"{label} {value}{unit}"

@@ -26,9 +26,7 @@ class Conversation:
         out.say(Reply("", response="utter_goodbye"))
         out.wait_for(None)
         if not rated(turn.events):
-            # Optional: the buttons are all there is to it; typing on simply goes on.
-            out.say(Reply(say("rate_prompt", turn.language), rating_buttons(),
-                          custom={"kind": "rating_request"}))
+            offer_rating(turn, out)
 
     def rate(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         """A 1-5 rating from the buttons offered at the end (the analytics read it)."""
@@ -45,6 +43,10 @@ class Conversation:
 
     def thank(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         out.say(Reply("", response="utter_you_are_welcome"))
+        # "Thanks, that did it" is how most conversations end: no goodbye ever comes. Not a
+        # thank-you before anything was answered.
+        if answered(turn.events) and not offered_rating(turn.events) and not rated(turn.events):
+            offer_rating(turn, out)
 
     def out_of_scope(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         """Outside the domain: what the assistant does, and a person if they want one."""
@@ -93,6 +95,29 @@ class Conversation:
 def rating_buttons() -> list[Button]:
     return [Button(f"{n} \u2605", intent_payload("rate_conversation", rating=str(n)))
             for n in range(1, 6)]
+
+
+def offer_rating(turn: Turn, out: Outcome) -> None:
+    """The optional 1-5 rating: the buttons are all there is to it; typing on goes on."""
+    out.say(Reply(say("rate_prompt", turn.language), rating_buttons(),
+                  custom={"kind": "rating_request"}))
+
+
+# What the assistant answers a request with (a greeting or a question back is none of them).
+ANSWER_KINDS = frozenset({"manual_answer", "diagnosis_conclusion", "spare_part", "maintenance",
+                          "contract", "ticket", "ticket_status"})
+
+
+def answered(events: list[dict]) -> bool:
+    """The assistant has answered something in this conversation."""
+    return any((((e.get("data") or {}).get("custom") or {}).get("kind") in ANSWER_KINDS)
+               for e in events if e.get("event") == "bot")
+
+
+def offered_rating(events: list[dict]) -> bool:
+    """The rating was offered already in this conversation (offered once, but at goodbye)."""
+    return any((((e.get("data") or {}).get("custom") or {}).get("kind") == "rating_request")
+               for e in events if e.get("event") == "bot")
 
 
 def rated(events: list[dict]) -> bool:

@@ -5,7 +5,7 @@ stands."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.dialogue import diagnosis_view
@@ -19,6 +19,7 @@ from bot.dialogue.ports import AlertSource
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo
 from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
+from bot.dialogue.telemetry_view import readings_text, reported_at, site_zone
 from rules.diagnosis import AnswerError, DiagnosisState, snapshot
 from rules.i18n import Texts
 
@@ -48,7 +49,7 @@ class Diagnosis:
             return
         if code and code not in kb.families[family].error_codes:
             code = None
-        known, hints = self._telemetry(asset, family)
+        known, hints, reported = self._telemetry(asset, family)
         try:
             state, outcome = ctx.diagnoser.start(
                 family=family, model=asset.model if asset else None,
@@ -58,31 +59,40 @@ class Diagnosis:
             logger.exception("diagnosis could not start for %s", turn.sender)
             out.say(say("ask_problem", turn.language))
             return
-        if known:
-            # The readings are the customer's own machine's; they are used, not shown (the
-            # chat may not know who is writing).
+        if known and asset is not None and reported is not None \
+                and turn.may_see(asset.customer_id):
+            # The chat's identity proves it is the machine's customer: it is told what its
+            # machine reported, as the chat opened from an alert does.
+            out.say(say("telemetry_reported", turn.language, model=asset.model,
+                        serial=asset.serial,
+                        time=reported_at(reported, site_zone(asset.customer_id, asset.site_id,
+                                                             ctx.catalog), turn.language),
+                        readings=readings_text(known, kb.families[family], turn.language)))
+        elif known:
+            # The readings are the customer's own machine's; an anonymous chat may not be
+            # anyone's: they are used, not shown.
             out.say(say("telemetry_used", turn.language))
-            if hints and outcome["status"] == "question":
-                state.hinted = sorted(set(state.hinted) | set(hints))
-                outcome = ctx.diagnoser.evaluate(state)
+        if known and hints and outcome["status"] == "question":
+            state.hinted = sorted(set(state.hinted) | set(hints))
+            outcome = ctx.diagnoser.evaluate(state)
         if code:
             out.say(say("code_info", turn.language, code=code,
                         title=self._code_title(family, code, turn.language)))
         self._begin(turn, out, state, outcome, asset)
 
     def _telemetry(self, asset: AssetInfo | None, family: str
-                   ) -> tuple[dict[str, Any], list[str]]:
+                   ) -> tuple[dict[str, Any], list[str], datetime | None]:
         """What the unit's recent telemetry answers (the readings of the family it reports),
-        and the faults its open fault alert points to."""
+        the faults its open fault alert points to, and when it reported."""
         if self.alerts is None or asset is None or asset.serial is None:
-            return {}, []
+            return {}, [], None
         recent = self.alerts.recent(asset.serial, since=self.ctx.now() - RECENT_TELEMETRY)
         if recent is None:
-            return {}, []
+            return {}, [], None
         fam = self.ctx.diagnoser.kb.families[family]
         known = {name: value for name, value in recent.readings.items()
                  if name in fam.observations and name != fam.error_code_observation}
-        return known, [f for f in recent.candidates if f in fam.faults]
+        return known, [f for f in recent.candidates if f in fam.faults], recent.at
 
     def start_with(self, turn: Turn, out: Outcome, asset: AssetInfo, *,
                    observations: dict[str, Any], code: str | None,

@@ -7,6 +7,7 @@ from bot.dialogue.escalation import Signal
 from bot.dialogue.extract import Mentions
 from bot.dialogue.flows.assets import Assets
 from bot.dialogue.flows.context import FEEDBACK_INTENTS, FlowContext, engineer_button
+from bot.dialogue.flows.conversation import offer_rating, offered_rating, rated
 from bot.dialogue.flows.diagnosis import Diagnosis
 from bot.dialogue.flows.tickets import Tickets
 from bot.dialogue.messages import say
@@ -47,6 +48,8 @@ class Feedback:
         if turn.intent == "affirm":
             out.slots["not_helped"] = 0
             out.say(say("glad_it_helped", turn.language))
+            if not offered_rating(turn.events) and not rated(turn.events):
+                offer_rating(turn, out)  # the problem is solved: the conversation may end here
             return
         count = int(turn.slot("not_helped", 0) or 0) + 1
         out.slots["not_helped"] = count

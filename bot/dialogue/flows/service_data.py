@@ -10,6 +10,7 @@ from bot.dialogue import answers
 from bot.dialogue.extract import Mentions, strip_ids
 from bot.dialogue.flows.context import FlowContext, ask_asset
 from bot.dialogue.flows.manuals import Manuals
+from bot.dialogue.flows.verification import Verification
 from bot.dialogue.messages import say
 from bot.dialogue.questions import asks_for_part, asks_how, part_head
 from bot.dialogue.replies import Reply
@@ -23,8 +24,9 @@ NAMES_ONLY_A_PART = 0.75
 
 
 class ServiceAnswers:
-    def __init__(self, ctx: FlowContext, manuals: Manuals | None = None) -> None:
-        self.ctx, self.manuals = ctx, manuals
+    def __init__(self, ctx: FlowContext, manuals: Manuals | None = None,
+                 verification: Verification | None = None) -> None:
+        self.ctx, self.manuals, self.verification = ctx, manuals, verification
         glossary = ctx.diagnoser.kb.glossary
         self.any_machine_words = answers.words_of(glossary, answers.MACHINE_TERMS)
         self.family_machine_words = {
@@ -82,7 +84,10 @@ class ServiceAnswers:
             ask_asset(turn, out, "answer_contract", serial=True)
             return
         if not turn.may_see(asset.customer_id):
-            out.say(say("verify_for_customer_data", turn.language))
+            if self.verification is not None:
+                self.verification.offer(turn, asset, "answer_contract", out)
+            else:
+                out.say(say("verify_for_customer_data", turn.language))
             return
         out.say(answers.contract_answer(asset, turn.language, service=self.ctx.service,
                                         today=self.ctx.now().date()))

@@ -9,14 +9,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.dialogue.dates import moment_text
 from bot.dialogue.escalation import Escalation, Signal
 from bot.dialogue.extract import Mentions, mentions, ticket_number
 from bot.dialogue.flows.context import FlowContext, ask_asset
+from bot.dialogue.flows.verification import Verification
 from bot.dialogue.messages import say
 from bot.dialogue.ports import DeskUnavailableError, TicketView, UnknownTicketError
 from bot.dialogue.replies import Reply
 from bot.dialogue.service import AssetInfo
 from bot.dialogue.state import Awaiting, Outcome, Pending, Turn
+from bot.dialogue.telemetry_view import site_zone
 from rules.i18n import Texts
 from rules.symptoms import match_symptom
 from tickets.catalog import Catalog
@@ -30,8 +33,8 @@ SAME_EMERGENCY = timedelta(minutes=30)
 
 
 class Tickets:
-    def __init__(self, ctx: FlowContext) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: FlowContext, verification: Verification | None = None) -> None:
+        self.ctx, self.verification = ctx, verification
 
     # -- what the customer asks for ----------------------------------------------------------
     def book_visit(self, turn: Turn, found: Mentions, out: Outcome) -> None:
@@ -45,7 +48,7 @@ class Tickets:
     def ticket_status(self, turn: Turn, found: Mentions, out: Outcome) -> None:
         """A verified customer's tickets; an anonymous chat's own only (a serial, printed on
         the nameplate, proves nothing: it does not show whose tickets those are)."""
-        self.ctx.asset(turn, found, out)
+        asset = self.ctx.asset(turn, found, out)
         customer_id = turn.verified_customer
         number = ticket_number(turn.text) if not found.serial else None
         try:
@@ -60,6 +63,12 @@ class Tickets:
         else:
             tickets = [t for t in tickets if t.status in OPEN_STATUSES] or tickets[:3]
         if not tickets:
+            if customer_id is None and asset is not None and asset.customer_id \
+                    and self.verification is not None:
+                # The company's tickets, once the chat proves it is the machine's customer's.
+                self.verification.offer(turn, asset, "ticket_status", out,
+                                        otherwise="ticket_status_guest_none")
+                return
             out.say(say("ticket_status_none" if customer_id else "ticket_status_guest_none",
                         turn.language))
             return
@@ -180,7 +189,8 @@ class Tickets:
                 self._ask_serial_after(turn, out, None)
             return
         hours = tier["response_time_h"][ticket.priority]
-        due = local_time(ticket.response_due_at, asset if identified else None, ctx.catalog)
+        due = local_time(ticket.response_due_at, asset if identified else None, ctx.catalog,
+                         turn.language)
         key_name = "booking_opened" if booking else \
             "urgent_ticket_opened" if not identified else \
             "ticket_opened" if turn.may_see(asset.customer_id if asset else None) else \
@@ -244,6 +254,10 @@ class Tickets:
         False when there is none (or the store cannot tell: a new ticket is tried)."""
         assert asset.serial is not None
         desk = self.ctx.desk
+        # An anonymous chat's report reaches the engineers all the same, but its conversation
+        # is not linked to the customer's ticket: that would show it the ticket and relay the
+        # engineers' replies to whoever typed the serial of the nameplate.
+        own = turn.may_see(asset.customer_id)
         try:
             existing = desk.open_incident(serial=asset.serial, reason=escalation.reason,
                                           any_reason=escalation.priority == "P1")
@@ -252,11 +266,17 @@ class Tickets:
             ticket = desk.add_report(existing.id, text=new.description,
                                      transcript=new.transcript, diagnosis=new.diagnosis,
                                      priority=escalation.priority,
-                                     conversation_id=turn.sender)
+                                     conversation_id=turn.sender if own else None)
         except DeskUnavailableError:
             logger.exception("open incidents unavailable; a new ticket is tried")
             return False
-        due = local_time(ticket.response_due_at, asset, self.ctx.catalog)
+        if not own:
+            out.say(Reply(say("ticket_joined_guest", turn.language),
+                          custom={"kind": "ticket", "priority": escalation.priority,
+                                  "reason": escalation.reason, "existing": True}))
+            out.wait_for(None)
+            return True
+        due = local_time(ticket.response_due_at, asset, self.ctx.catalog, turn.language)
         out.say(Reply(say("ticket_joined", turn.language, number=ticket.number,
                           priority=ticket.priority, due=due),
                       custom={"kind": "ticket", "ticket_number": ticket.number,
@@ -307,13 +327,11 @@ def subject(escalation: Escalation, asset: AssetInfo | None, *, booking: bool,
     return f"{what}: {machine}"[:200]
 
 
-def local_time(moment: datetime | None, asset: AssetInfo | None, catalog: Catalog) -> str:
-    """The moment in the site's time zone (UTC while the machine is not identified)."""
+def local_time(moment: datetime | None, asset: AssetInfo | None, catalog: Catalog,
+               language: str) -> str:
+    """The moment in the site's time zone (UTC while the machine is not identified), as the
+    customer's language writes it."""
     if moment is None:
         return "-"
-    customer = catalog.customers.get(asset.customer_id or "") if asset else None
-    site = customer.sites.get(asset.site_id or "") if customer and asset else None
-    zone = ZoneInfo(site.time_zone) if site else ZoneInfo("UTC")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    zone = site_zone(asset.customer_id, asset.site_id, catalog) if asset else None
+    return moment_text(moment, zone, language)
