@@ -58,3 +58,30 @@ def custom_of(out: Outcome, kind: str) -> dict[str, Any]:
 
 def text_of(out: Outcome) -> str:
     return "\n".join(r.text for r in out.replies)
+
+
+def answer_diagnosis(chat: Chat, operator: Any, out: Outcome, limit: int = 30
+                     ) -> tuple[int, Outcome]:
+    """Answer the diagnosis's questions as the customer with the operator's fault would
+    (pressing the buttons, typing a reading with its unit) until it ends: the questions
+    asked, and the last outcome."""
+    from bot.dialogue.simulate import answer_message  # the tests that play a diagnosis
+
+    asked = 0
+    while chat.slots.get("awaiting") == "diagnosis":
+        assert asked < limit, "the diagnosis does not end"
+        question = custom_of(out, "diagnosis_question")
+        reply = next(r for r in out.replies
+                     if (r.custom or {}).get("kind") == "diagnosis_question")
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        message = answer_message(operator, question, buttons, chat.language, typed=False)
+        if message.startswith("/provide_reading"):
+            choice = message.split('"choice":"')[1].split('"')[0]
+            out = chat.send("action_handle_answer", "provide_reading",
+                            entities=[{"entity": "choice", "value": choice}])
+        elif message.startswith("/"):
+            out = chat.send("action_handle_answer", message[1:])
+        else:
+            out = chat.send("action_handle_answer", "provide_reading", message)
+        asked += 1
+    return asked, out

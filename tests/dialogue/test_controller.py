@@ -9,11 +9,10 @@ from sqlalchemy import select
 from bot.dialogue.controller import Controller
 from bot.dialogue.escalation import EscalationPolicy
 from bot.dialogue.messages import say
-from bot.dialogue.simulate import answer_message
 from db.tickets import Ticket
 from rules.scoring import FamilyModel
 from rules.simulate import Operator, fault_error_code
-from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
+from tests.dialogue.conftest import Chat, answer_diagnosis, custom_of, kinds, text_of
 from tickets.database import reading
 
 PUMP = "P050-2019-00988"  # CUST-002, standard contract (P1 response 4 h, P3 24 h), Greece
@@ -26,26 +25,7 @@ def tickets(deps) -> list[Ticket]:
 
 def play_diagnosis(chat: Chat, operator: Operator, first) -> object:
     """Answer questions like a customer until the diagnosis ends; returns the last outcome."""
-    out = first
-    for _ in range(15):
-        if chat.slots.get("awaiting") != "diagnosis":
-            return out
-        question = custom_of(out, "diagnosis_question")
-        reply = next(r for r in out.replies if (r.custom or {}).get("kind") ==
-                     "diagnosis_question")
-        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-        message = answer_message(operator, question | {"observation_id":
-                                                       question["observation_id"]},
-                                 buttons, chat.language, typed=False)
-        if message.startswith("/provide_reading"):
-            choice = message.split('"choice":"')[1].split('"')[0]
-            out = chat.send("action_handle_answer", "provide_reading",
-                            entities=[{"entity": "choice", "value": choice}])
-        elif message.startswith("/"):
-            out = chat.send("action_handle_answer", message[1:])
-        else:
-            out = chat.send("action_handle_answer", "provide_reading", message)
-    raise AssertionError("the diagnosis did not end")
+    return answer_diagnosis(chat, operator, first, limit=15)[1]
 
 
 def test_critical_code_gives_the_safety_instruction_first_then_a_p1_ticket(chat, deps):

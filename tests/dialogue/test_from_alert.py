@@ -14,14 +14,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.dialogue.controller import Controller
-from bot.dialogue.simulate import answer_message
 from monitoring import links
 from monitoring.baseline import bands
 from monitoring.monitor import PERSIST, Monitor
 from monitoring.simulate import fault_targets
 from rules.simulate import Operator
 from tests.conftest import NOW
-from tests.dialogue.conftest import Chat, custom_of, kinds, text_of
+from tests.dialogue.conftest import Chat, answer_diagnosis, custom_of, kinds, text_of
 from tickets.catalog import default_catalog
 
 SECRET = b"test-secret"
@@ -96,27 +95,9 @@ def test_a_link_not_signed_here_opens_nothing(deps, alert_id):
 
 
 def answer_truthfully(chat: Chat, out, operator: Operator) -> tuple[int, object]:
-    """Answer the diagnosis's questions as the customer with the fault would (pressing the
-    buttons, typing a reading with its unit) until it ends: the questions asked, the last
-    outcome."""
-    asked = 0
-    while chat.slots.get("awaiting") == "diagnosis":
-        assert asked < 30, "the diagnosis does not end"
-        question = custom_of(out, "diagnosis_question")
-        reply = next(r for r in out.replies
-                     if (r.custom or {}).get("kind") == "diagnosis_question")
-        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-        message = answer_message(operator, question, buttons, chat.language, typed=False)
-        if message.startswith("/provide_reading"):
-            choice = message.split('"choice":"')[1].split('"')[0]
-            out = chat.send("action_handle_answer", "provide_reading",
-                            entities=[{"entity": "choice", "value": choice}])
-        elif message.startswith("/"):
-            out = chat.send("action_handle_answer", message[1:])
-        else:
-            out = chat.send("action_handle_answer", "provide_reading", message)
-        asked += 1
-    return asked, out
+    """Answer as the customer with the fault would until the diagnosis ends: the questions
+    asked, the last outcome."""
+    return answer_diagnosis(chat, operator, out)
 
 
 def test_the_telemetry_saves_the_customer_questions(deps):

@@ -14,10 +14,9 @@ import pytest
 
 from core.knowledge.loader import load_knowledge
 from core.settings import PROJECT_ROOT
-from monitoring.baseline import bands
 from monitoring.monitor import PERSIST, Monitor
-from monitoring.telemetry import Fleet
 from tests.conftest import free_port
+from tests.monitoring.test_faults_and_forecasts import normal, payload
 from tests.tickets.receiver import Receiver
 from tickets.catalog import default_catalog
 from tickets.notify import addresser
@@ -63,19 +62,6 @@ def deliver(engine, receiver: Receiver, now: datetime) -> list[dict]:
     assert failed == 0
     assert len(receiver.received) - before == delivered
     return receiver.received[before:]
-
-
-def payload(readings: dict, at: datetime, codes: list[str] | None = None,
-            hours: float | None = None) -> bytes:
-    data = {"ts": at.isoformat(), "readings": readings, "active_codes": codes or []}
-    if hours is not None:
-        data["running_hours"] = hours
-    return json.dumps(data).encode()
-
-
-def normal(kb, serial: str) -> dict[str, float]:
-    unit = Fleet(kb).unit(serial)
-    return {name: band.center for name, band in bands(unit.family).items()}
 
 
 def test_a_critical_condition_reaches_the_customer_and_the_on_call_engineer(engine, kb,
