@@ -7,8 +7,14 @@ engine in, frozen dataclasses out), read-only. Every definition is in docs/kpis.
   contract tier, creation week).
 - **containment**: a conversation is contained when it was not escalated, no ticket belongs
   to it (one the chat opened, one the API opened for it such as a callback request, or one
-  it joined) and no other conversation about the same machine started within 72 h after its
-  last event. Conversations without a machine cannot repeat: only the first two tests apply.
+  it joined), no other conversation about the same machine started within 72 h after its
+  last event (conversations without a machine cannot repeat), and the assistant resolved it:
+  it answered (ANSWER_KINDS: a manual answer, a diagnosis conclusion, a maintenance, spare
+  part, contract or ticket-status answer), the last "did this help?" answer was not "no",
+  and no message it did not understand (an NLU fallback) came after its last answer. A
+  conversation whose messages were all small talk (SMALL_TALK_INTENTS: greetings, thanks,
+  goodbyes, a rating) asked for nothing: `no_request`, neither contained nor escalated, and
+  out of the containment rate's denominator (`requests`).
 - **escalation**: a conversation is escalated when the assistant decided so (the analytics'
   `escalated`) or a ticket with an escalation reason belongs to it. Its reason (the first) is
   put in one of six categories (ESCALATION_CATEGORIES): `safety` (a `critical` escalation
@@ -23,8 +29,10 @@ engine in, frozen dataclasses out), read-only. Every definition is in docs/kpis.
   breached and pending per deadline (tickets/performance.py, as the ticket API shows them).
 - **repair**: mean time to repair (wall hours, creation to resolution) of resolved incident
   tickets; first-time fix: a resolved incident ticket of a known machine after which no other
-  ticket about the same machine was opened within 30 days of its resolution (the store keeps
-  no status history, so an earlier reopen cannot be seen).
+  *incident* about the same machine (a repeat failure, whatever its error code, reason or
+  channel) was opened within 30 days of its resolution. Service requests (maintenance
+  reminders, visit bookings, forecasts) and questions neither count nor cancel a fix. The
+  store keeps no status history, so an earlier reopen cannot be seen.
 - **satisfaction**: "did this help?" answers (yes, no) and the conversations' 1-5 ratings.
 - **diagnosis**: guided-diagnosis sessions started in [start, end): concluded, escalated,
   open, mean questions asked, the top faults concluded per model.
@@ -47,6 +55,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Interval,
+    and_,
     case,
     cast,
     exists,
@@ -79,17 +88,33 @@ SAFETY_INTENTS = frozenset({"urgent_safety"})
 GAP_KINDS = ("fallback", "not_helped", "low_score", "no_answer", "out_of_domain")
 TOP_FAULTS = 3
 MONITORING_CHANNEL = "monitoring"
+INCIDENT = "incident"  # a fault ticket; the others: service_request, question
+# What the assistant answers a request with: the reply kinds (analytics_turns.reply_kinds)
+# that resolve (the bot's flows.conversation.ANSWER_KINDS but "ticket": a ticket is never
+# contained). A question back (diagnosis_question, asset), an alert shown, the safety advice
+# before a handover or "that is outside what I do" (out_of_domain) are none.
+ANSWER_KINDS = frozenset({"manual_answer", "diagnosis_conclusion", "maintenance", "spare_part",
+                          "contract", "ticket_status"})
+# Messages that ask for nothing: a conversation of only these made no request.
+SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "thank", "rate_conversation"})
 
 
 # -- the report -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Containment:
+    """Every conversation is in exactly one bucket, the first that applies: escalated,
+    ticket_only, no_request, repeated, unresolved, else contained."""
+
     conversations: int  # with at least one customer message
+    requests: int  # conversations - no_request: the rate's denominator
     contained: int
-    rate: float | None  # contained / conversations
+    rate: float | None  # contained / requests
     escalated: int  # not contained: escalated
     ticket_only: int  # not contained: a ticket (e.g. a booked visit) without an escalation
+    no_request: int  # neither: only greetings, thanks, goodbyes, a rating (not in `requests`)
     repeated: int  # not contained: another conversation about the machine within 72 h
+    unresolved: int  # not contained: no answer, the last "did this help?" was "no", or it
+    #                  ended on a message not understood (a fallback after the last answer)
     without_asset: int  # conversations about no identified machine (cannot repeat)
 
 
@@ -200,6 +225,8 @@ class _Convs:
     has_ticket: bool
     repeated: bool
     has_asset: bool
+    no_request: bool  # only small talk (set only when neither escalated nor with a ticket)
+    resolved: bool  # answered, not "no" last, no fallback after (idem)
     rating: int | None
     count: int
     helped_yes: int
@@ -257,6 +284,44 @@ def _within_72h(later: Any, last: Any, dialect: str) -> Any:
         f"interval '{int(REPEAT_WINDOW.total_seconds())} seconds'", Interval())
 
 
+def _reply_kinds(column: Any, dialect: str) -> Any:
+    """A turn's reply kinds (a JSON list) as a table of one column, `value`, in SQL."""
+    elements = func.json_each if dialect == "sqlite" else func.json_array_elements_text
+    return elements(column).table_valued("value")
+
+
+def _resolution(C: Any, dialect: str) -> tuple[Any, Any]:
+    """(no_request, resolved) of the conversation row C, as SQL (1 or 0) from its turns:
+    resolved when a turn got an answer (ANSWER_KINDS), the last turn with a "did this help?"
+    answer was not answered "no", and no fallback turn came after the last answered one;
+    no_request when every customer message was small talk. Nested CASEs read the turns only
+    when the conversation's counters (manual answers, "no" answers, fallbacks) leave the
+    question open."""
+    request, answer, feedback, fallback = (aliased(AnalyticsTurn, name=name) for name in (
+        "request_turn", "answer_turn", "feedback_turn", "fallback_turn"))
+    kinds = _reply_kinds(answer.reply_kinds, dialect)
+    answered_turn = and_(answer.conversation_id == C.conversation_id, exists().select_from(
+        kinds).where(kinds.c.value.in_(sorted(ANSWER_KINDS))))
+    answered = case((C.manual_answers > 0, 1),
+                    else_=case((exists().where(answered_turn), 1), else_=0))
+    last_answer = select(func.max(answer.seq)).where(answered_turn) \
+        .correlate(C).scalar_subquery()  # C also from inside fallback_after, two levels down
+    last_helped = select(feedback.helped).where(
+        feedback.conversation_id == C.conversation_id, feedback.helped.is_not(None)
+    ).order_by(feedback.seq.desc()).limit(1).scalar_subquery()
+    last_said_no = case((C.helped_no == 0, 0),
+                        else_=case((last_helped.is_(False), 1), else_=0))
+    fallback_after = case((C.fallbacks == 0, 0), else_=case((exists().where(
+        fallback.conversation_id == C.conversation_id, fallback.fallback.is_(True),
+        fallback.seq > last_answer), 1), else_=0))
+    resolved = case((answered == 0, 0), (last_said_no == 1, 0), (fallback_after == 1, 0),
+                    else_=1)
+    asked = exists().where(
+        request.conversation_id == C.conversation_id,
+        or_(request.intent.is_(None), request.intent.not_in(sorted(SMALL_TALK_INTENTS))))
+    return case((asked, 0), else_=1), resolved
+
+
 def category(reason: str | None, *, action: str | None = None,
              intent: str | None = None, safety: bool = False) -> str | None:
     """The KPI category of a stored escalation reason (None: not escalated); `action` and
@@ -297,7 +362,8 @@ def _conversations(connection: Connection, start: datetime, end: datetime,
                    group_by: str | None, catalog: Catalog) -> list[_Convs]:
     """The period's conversations counted per group and flags, in one statement: the flags of
     each conversation come from correlated subqueries (its tickets, its escalating turns,
-    a later conversation about the same machine) on indexed columns."""
+    a later conversation about the same machine, its turns' answers, feedback and fallbacks)
+    on indexed columns."""
     dialect = connection.dialect.name
     C, T = AnalyticsConversation, AnalyticsTurn
     later = aliased(AnalyticsConversation)
@@ -317,6 +383,10 @@ def _conversations(connection: Connection, start: datetime, end: datetime,
     repeated = exists().where(
         later.asset_serial == C.asset_serial, later.started_at > C.started_at,
         _within_72h(later.started_at, C.last_event_at, dialect), later.user_messages > 0)
+    no_request, resolved = _resolution(C, dialect)
+    # Whether it asked for anything and was resolved matter only to a conversation that may
+    # be contained: the turns are not read for one escalated or with the chat's ticket.
+    settled = or_(C.escalated, C.ticket_number.is_not(None))
     inner = select(
         _conv_key(group_by, dialect, C).label("k"),
         # Nested CASEs: the subqueries run only for the rows that need them.
@@ -330,20 +400,23 @@ def _conversations(connection: Connection, start: datetime, end: datetime,
         .label("has_ticket"),
         case((repeated, 1), else_=0).label("repeated"),
         case((C.asset_serial.is_not(None), 1), else_=0).label("has_asset"),
+        case((settled, 0), else_=no_request).label("no_request"),
+        case((settled, 0), else_=resolved).label("resolved"),
         C.rating, C.helped_yes, C.helped_no,
     ).select_from(C).where(C.started_at >= start, C.started_at < end,
                            C.user_messages > 0).subquery()
     flags = [inner.c.k, inner.c.reason, inner.c.ticket_reason, inner.c.safety,
-             inner.c.has_ticket, inner.c.repeated, inner.c.has_asset, inner.c.rating]
+             inner.c.has_ticket, inner.c.repeated, inner.c.has_asset, inner.c.no_request,
+             inner.c.resolved, inner.c.rating]
     rows = connection.execute(select(
         *flags, func.count(), func.coalesce(func.sum(inner.c.helped_yes), 0),
         func.coalesce(func.sum(inner.c.helped_no), 0)).group_by(*flags)).all()
     return [_Convs(_label(group_by, k, catalog),
                    category(reason or ticket_reason, safety=bool(is_safety)),
-                   bool(has_ticket), bool(is_repeated), bool(has_asset), rating, int(count),
-                   int(yes), int(no))
-            for (k, reason, ticket_reason, is_safety, has_ticket, is_repeated, has_asset, rating,
-                 count, yes, no) in rows]
+                   bool(has_ticket), bool(is_repeated), bool(has_asset), bool(is_no_request),
+                   bool(is_resolved), rating, int(count), int(yes), int(no))
+            for (k, reason, ticket_reason, is_safety, has_ticket, is_repeated, has_asset,
+                 is_no_request, is_resolved, rating, count, yes, no) in rows]
 
 
 def _gap_counts(connection: Connection, start: datetime, end: datetime,
@@ -388,17 +461,24 @@ def _tickets(connection: Connection, start: datetime, end: datetime) -> list[dic
     return [dict(row._mapping) for row in rows]
 
 
-def _later_tickets(connection: Connection,
-                   tickets: list[dict[str, Any]]) -> dict[str, list[datetime]]:
-    serials = sorted({t["serial"] for t in tickets
-                      if t["serial"] and t["resolved_at"] is not None})
-    if not serials:
+def _later_incidents(connection: Connection,
+                     tickets: list[dict[str, Any]]) -> dict[str, list[datetime]]:
+    """Per machine (serial) of a resolved incident, the creation times (sorted) of the
+    incidents about it opened after the earliest such resolution: the repeat failures that
+    may cancel a first-time fix. Only incidents: a service request (a maintenance reminder,
+    a booked visit, a forecast) or a question about the machine says nothing about whether
+    the repair held."""
+    resolved = [t for t in tickets
+                if t["type"] == INCIDENT and t["serial"] and t["resolved_at"] is not None]
+    if not resolved:
         return {}
-    low = min(t["resolved_at"] for t in tickets if t["resolved_at"] is not None)
+    serials = sorted({t["serial"] for t in resolved})
+    low = min(t["resolved_at"] for t in resolved)
     found: dict[str, list[datetime]] = defaultdict(list)
     for start in range(0, len(serials), 500):
         for serial, created in connection.execute(select(Ticket.serial, Ticket.created_at).where(
-                Ticket.serial.in_(serials[start:start + 500]), Ticket.created_at > low)):
+                Ticket.serial.in_(serials[start:start + 500]), Ticket.type == INCIDENT,
+                Ticket.created_at > low)):
             if serial:
                 found[serial].append(created)
     for values in found.values():
@@ -419,14 +499,20 @@ def _ticket_key(group_by: str | None) -> Callable[[dict[str, Any]], str]:
 
 # -- the KPIs of one group --------------------------------------------------------------------
 def _containment(convs: list[_Convs]) -> Containment:
+    """Each conversation in the first bucket it fits: escalated, ticket_only, no_request,
+    repeated, unresolved, else contained."""
     total = sum(c.count for c in convs)
-    escalated = sum(c.count for c in convs if c.category)
-    ticket_only = sum(c.count for c in convs if not c.category and c.has_ticket)
-    repeated = sum(c.count for c in convs
-                   if not c.category and not c.has_ticket and c.repeated)
-    contained = total - escalated - ticket_only - repeated
-    return Containment(total, contained, _ratio(contained, total), escalated, ticket_only,
-                       repeated, sum(c.count for c in convs if not c.has_asset))
+    buckets = Counter[str]()
+    for c in convs:
+        bucket = ("escalated" if c.category else "ticket_only" if c.has_ticket
+                  else "no_request" if c.no_request else "repeated" if c.repeated
+                  else "unresolved" if not c.resolved else "contained")
+        buckets[bucket] += c.count
+    requests = total - buckets["no_request"]
+    return Containment(total, requests, buckets["contained"],
+                       _ratio(buckets["contained"], requests), buckets["escalated"],
+                       buckets["ticket_only"], buckets["no_request"], buckets["repeated"],
+                       buckets["unresolved"], sum(c.count for c in convs if not c.has_asset))
 
 
 def _escalation(convs: list[_Convs], monitoring: int) -> Escalation:
@@ -476,11 +562,14 @@ def _sla(tickets: list[dict[str, Any]]) -> Sla:
 
 
 def _repair(tickets: list[dict[str, Any]], later: dict[str, list[datetime]]) -> Repair:
-    resolved = [t for t in tickets if t["type"] == "incident" and t["resolved_at"] is not None]
+    """MTTR over the resolved incidents; first-time fix: those of a known machine with no
+    later incident (`later`, see _later_incidents) on it within FIX_WINDOW of the resolution
+    (inclusive). Service requests and questions are in neither."""
+    resolved = [t for t in tickets if t["type"] == INCIDENT and t["resolved_at"] is not None]
     eligible = [t for t in resolved if t["serial"]]
     fixes = 0
     for t in eligible:
-        created = later.get(t["serial"], [])
+        created = later.get(t["serial"], [])  # incidents only
         index = bisect.bisect_right(created, t["resolved_at"])
         if index >= len(created) or created[index] > t["resolved_at"] + FIX_WINDOW:
             fixes += 1
@@ -557,7 +646,7 @@ def compute_kpis(engine: Engine, *, start: datetime, end: datetime, now: datetim
         gaps = _gap_counts(connection, start, end, group_by, catalog)
         sessions = _diagnoses(connection, start, end, group_by, catalog)
         tickets = _tickets(connection, start, end)
-        later = _later_tickets(connection, tickets)
+        later = _later_incidents(connection, tickets)
 
     clocks = TicketClocks(catalog)
     sla = performance.performance_of(tickets, now=now, catalog=catalog)

@@ -27,7 +27,9 @@ N     c-manual-yes  Mon 16 09:00    en   CUST-001 P100-2021-00542   outside the 
 X     c-human       Mon 16 00:00    en   -        -                 outside (end is exclusive)
 
 Repeats within 72 h of the last event, same machine: A (B follows 4 h later), J (N follows
-71 h later). B is followed by C 74 h later: not a repeat.
+71 h later). B is followed by C 74 h later: not a repeat. Answered (containment's "resolved"):
+B (a conclusion, "yes"), C (no, no), J (yes); A, E left without an answer; F and K are small
+talk only (greet, thanks / a rating): no request.
 
 ticket  conv  customer  tier/clock          prio created (UTC)   responded     resolved
 T1 #1   C     CUST-001  premium 24/7        P3   Thu 05 16:05    +1 h          +18 h
@@ -36,8 +38,14 @@ T3 #3   I     CUST-002  standard, Athens    P1   Tue 10 06:01    +1 bh         +
 T4 #4   L     -         premium 24/7 (unid) P3   Thu 12 10:00    never (callback form)
 T5 #5   -     CUST-004  standard, Berlin    P1   Tue 03 10:00    +1 bh         +24 h = 12 bh
                         (monitoring alert, W120-2020-00012)
-T6 #6   -     CUST-001  premium 24/7        P4   Fri 20 09:00 (outside; monitoring, same
-                        machine as T1, 14 days after T1's repair: T1 was no first-time fix)
+T6 #6   -     CUST-001  premium 24/7        P4   Fri 20 09:00 (outside; a monitoring service
+                        request (maintenance reminder) on T1's machine 14 days after T1's
+                        repair: no repeat failure, T1 is still a first-time fix)
+
+The first-time fix's other cases (a repeat incident within 30 days, one after, the window's
+edge, a service request or question alone) are counted in test_first_time_fix_counted_by_hand;
+containment's answers and feedback (a last "no", a fallback after the answer, an answer after
+a fallback, a greeting only) in test_containment_counted_by_hand.
 """
 
 from __future__ import annotations
@@ -233,11 +241,14 @@ def test_escalation_categories():
 def test_every_kpi_counted_by_hand(scenario):
     report = compute_kpis(scenario, start=START, end=END, now=NOW)
     total = report.total
-    # 12 conversations A-L; escalated C D G H I L (L by its callback ticket); not escalated
-    # and no ticket but repeated: A, J; contained: B E F K. Without a machine: D E F G H K L.
+    # 12 conversations A-L; escalated C D G H I L (L by its callback ticket); of the other
+    # six (no ticket): F K small talk only (no_request: out of the rate's 12 - 2 = 10
+    # requests); A J repeated; E unresolved (a problem reported, no answer); contained: B
+    # (a conclusion, "helped": yes) -> 1 / 10 = 0.1. (Before answers counted: B E F K,
+    # 4 / 12.) Without a machine: D E F G H K L.
     assert total.containment == Containment(
-        conversations=12, contained=4, rate=0.3333, escalated=6, ticket_only=0, repeated=2,
-        without_asset=7)
+        conversations=12, requests=10, contained=1, rate=0.1, escalated=6, ticket_only=0,
+        no_request=2, repeated=2, unresolved=1, without_asset=7)
     # safety G; low confidence D; didn't help C; a person H, L; critical code I; monitoring
     # T5 (T6 is outside the period). Rate 6/12.
     assert total.escalation == Escalation(
@@ -255,10 +266,11 @@ def test_every_kpi_counted_by_hand(scenario):
     # response: met T1 T3 T5, breached T2 (1.5 > 1) T4 (never); resolution: met T1 T3 T5,
     # breached T2 (12 > 8) T4 (due 15 Nov 10:00).
     assert total.sla == Sla(3, 2, 0, 3, 2, 0, 0.6, 0.6)
-    # resolved incidents T1 T2 T3 T5; MTTR 15.5 wall h. First-time fix: T1 (T6 on its
-    # machine 14 days later: no), T3 yes, T5 yes -> 2/3; T2 has no machine.
+    # resolved incidents T1 T2 T3 T5 (T4 is a service request, unresolved); MTTR (18 + 12 +
+    # 8 + 24) / 4 = 15.5 wall h. First-time fix: T1 yes (T6 on its machine 14 days later is a
+    # service request, not a repeat failure), T3 yes, T5 yes -> 3/3; T2 has no machine.
     assert total.repair == Repair(incidents_resolved=4, mttr_h=15.5, first_time_fix_eligible=3,
-                                  first_time_fixes=2, first_time_fix_rate=0.6667, no_machine=1)
+                                  first_time_fixes=3, first_time_fix_rate=1.0, no_machine=1)
     # helped: B yes, J yes, C no twice; ratings F 4, K 2.
     assert total.satisfaction == Satisfaction(
         helped_yes=2, helped_no=2, helped_rate=0.5, ratings=2, rating_mean=3.0,
@@ -289,14 +301,17 @@ def test_groups_counted_by_hand(scenario):
     week = by("week")
     assert list(week) == ["2026-W45", "2026-W46"]
     w45, w46 = week["2026-W45"], week["2026-W46"]
-    # W45: A B C D E F (contained B E F; escalated C D; repeated A); tickets T1 T5.
-    assert (w45.containment.conversations, w45.containment.contained,
+    # W45: A B C D E F (contained B; escalated C D; repeated A; unresolved E; no request F:
+    # 1 / 5 requests); tickets T1 T5.
+    assert (w45.containment.conversations, w45.containment.requests,
+            w45.containment.contained, w45.containment.rate, w45.containment.unresolved,
             w45.escalation.escalated, w45.escalation.monitoring_tickets,
-            w45.tickets.tickets) == (6, 3, 2, 1, 2)
-    # W46: G H I J K L (contained K; escalated G H I L; repeated J); tickets T2 T3 T4.
+            w45.tickets.tickets) == (6, 5, 1, 0.2, 1, 2, 1, 2)
+    # W46: G H I J K L (contained none; escalated G H I L; repeated J; no request K);
+    # tickets T2 T3 T4.
     assert (w46.containment.conversations, w46.containment.contained,
-            w46.escalation.escalated, w46.containment.repeated, w46.tickets.tickets) == (
-        6, 1, 4, 1, 3)
+            w46.containment.no_request, w46.escalation.escalated, w46.containment.repeated,
+            w46.tickets.tickets) == (6, 0, 1, 4, 1, 3)
     assert w46.escalation.reasons == {"safety": 1, "low_confidence": 0, "didnt_help": 0,
                                       "asked_for_person": 2, "critical_code": 1,
                                       "monitoring": 0, "other": 0}
@@ -317,9 +332,10 @@ def test_groups_counted_by_hand(scenario):
         "(none)": (7, 0, None), "premium_24_7": (4, 3, 0.3333), "standard": (1, 2, 1.0)}
 
     customer = by("customer")
+    # first-time fixes: CUST-001 T1 (T6 is a service request), CUST-002 T3, CUST-004 T5.
     assert {k: (g.containment.conversations, g.tickets.tickets, g.repair.first_time_fixes)
             for k, g in customer.items()} == {
-        "(none)": (7, 2, 0), "CUST-001": (4, 1, 0), "CUST-002": (1, 1, 1),
+        "(none)": (7, 2, 0), "CUST-001": (4, 1, 1), "CUST-002": (1, 1, 1),
         "CUST-004": (0, 1, 1)}
 
     family = by("family")
@@ -331,7 +347,192 @@ def test_groups_counted_by_hand(scenario):
     model = by("model")
     assert model["HCP-100"].diagnosis.top_faults == {"HCP-100": {"bearing_failure": 1}}
     assert model["HSC-37"].escalation.reasons["critical_code"] == 1
-    assert model["HCP-100"].containment == Containment(4, 1, 0.25, 1, 0, 2, 0)
+    # HCP-100: A (repeated) B (contained) C (escalated) J (repeated).
+    assert model["HCP-100"].containment == Containment(
+        conversations=4, requests=4, contained=1, rate=0.25, escalated=1, ticket_only=0,
+        no_request=0, repeated=2, unresolved=0, without_asset=0)
+
+
+FTF_START, FTF_END = utc(2027, 3, 1), utc(2027, 4, 1)
+FTF_NOW = utc(2027, 6, 1)  # every 30-day window has closed
+
+
+def test_first_time_fix_counted_by_hand(engine):
+    """First-time fix and MTTR count incidents only; only a later incident on the same
+    machine within 30 days of the resolution (inclusive) cancels a fix. Period March 2027,
+    as of 1 June; CUST-003 and CUST-008 (premium 24/7: wall clock).
+
+    ticket  type             machine           created (UTC)    resolved         wall h
+    R1      incident         H37S-2021-01033   Mon 01 Mar 08:00 01 Mar 12:00        4
+    S1      service_request  H37S-2021-01033   Fri 05 Mar 09:00 (monitoring maintenance
+                                                                reminder, resolved 06 Mar)
+    Q1      question         H37S-2021-01033   Mon 08 Mar 10:00 (open)
+    B1      service_request  H37S-2021-01033   Wed 10 Mar 10:00 (a visit booked in the chat)
+    R2      incident         P100-2021-00777   Tue 02 Mar 08:00 03 Mar 08:00       24
+    R3      incident         P100-2021-00777   Sat 20 Mar 08:00 20 Mar 18:00       10
+            (monitoring, another error code: 17 days after R2's resolution)
+    R4      incident         W060-2021-00207   Thu 04 Mar 08:00 04 Mar 10:00        2
+    R5      incident         W060-2021-00207   Sat 03 Apr 10:01 (outside the period; one
+                                                                minute after R4's window
+                                                                ends, 03 Apr 10:00)
+    R6      incident         W060-2021-00208   Sat 06 Mar 08:00 06 Mar 14:00        6
+    R7      incident         W060-2021-00208   Mon 05 Apr 14:00 (outside; exactly 30 days
+                                                                after R6's resolution)
+    N1      incident         (no machine)      Mon 15 Mar 08:00 15 Mar 11:00        3
+    S2      service_request  H75S-2022-00264   Mon 08 Mar 08:00 09 Mar 08:00  (24, not counted)
+    Q2      question         P100-2020-00315   Tue 09 Mar 08:00 09 Mar 10:00   (2, not counted)
+    """
+    def resolved(created: datetime, done: datetime) -> tuple[tuple[datetime, str], ...]:
+        return ((created, "in_progress"), (done, "resolved"))
+
+    cust3 = {"customer_id": "CUST-003", "language": "en"}
+    cust8 = {"customer_id": "CUST-008", "language": "en"}
+    m1, m2, m3, m4 = ("H37S-2021-01033", "P100-2021-00777", "W060-2021-00207",
+                      "W060-2021-00208")
+    ticket(engine, utc(2027, 3, 1, 8), serial=m1, priority="P2", channel="chat",
+           steps=resolved(utc(2027, 3, 1, 8), utc(2027, 3, 1, 12)), **cust3)  # R1
+    ticket(engine, utc(2027, 3, 5, 9), actor=MONITOR, serial=m1, type="service_request",
+           priority="P4", channel="monitoring",
+           steps=resolved(utc(2027, 3, 5, 10), utc(2027, 3, 6, 9)), **cust3)  # S1
+    ticket(engine, utc(2027, 3, 8, 10), serial=m1, type="question", priority="P3",
+           channel="chat", escalation_reason="low_confidence", **cust3)  # Q1
+    ticket(engine, utc(2027, 3, 10, 10), serial=m1, type="service_request", priority="P4",
+           channel="chat", **cust3)  # B1
+    ticket(engine, utc(2027, 3, 2, 8), serial=m2, priority="P2", channel="chat",
+           error_code="E101", steps=resolved(utc(2027, 3, 2, 9), utc(2027, 3, 3, 8)),
+           **cust3)  # R2
+    ticket(engine, utc(2027, 3, 20, 8), actor=MONITOR, serial=m2, priority="P2",
+           channel="monitoring", error_code="E205",
+           steps=resolved(utc(2027, 3, 20, 9), utc(2027, 3, 20, 18)), **cust3)  # R3
+    ticket(engine, utc(2027, 3, 4, 8), serial=m3, priority="P2", channel="chat",
+           steps=resolved(utc(2027, 3, 4, 8, 30), utc(2027, 3, 4, 10)), **cust3)  # R4
+    ticket(engine, utc(2027, 4, 3, 10, 1), serial=m3, priority="P2", channel="chat",
+           **cust3)  # R5
+    ticket(engine, utc(2027, 3, 6, 8), serial=m4, priority="P2", channel="chat",
+           steps=resolved(utc(2027, 3, 6, 9), utc(2027, 3, 6, 14)), **cust3)  # R6
+    ticket(engine, utc(2027, 4, 5, 14), serial=m4, priority="P2", channel="chat",
+           **cust3)  # R7
+    ticket(engine, utc(2027, 3, 15, 8), priority="P2", channel="chat",
+           steps=resolved(utc(2027, 3, 15, 9), utc(2027, 3, 15, 11)), **cust3)  # N1
+    ticket(engine, utc(2027, 3, 8, 8), serial="H75S-2022-00264", type="service_request",
+           priority="P4", channel="chat",
+           steps=resolved(utc(2027, 3, 8, 9), utc(2027, 3, 9, 8)), **cust8)  # S2
+    ticket(engine, utc(2027, 3, 9, 8), serial="P100-2020-00315", type="question",
+           priority="P3", channel="chat",
+           steps=resolved(utc(2027, 3, 9, 9), utc(2027, 3, 9, 10)), **cust8)  # Q2
+
+    report = compute_kpis(engine, start=FTF_START, end=FTF_END, now=FTF_NOW)
+    # Resolved incidents of the period: R1 R2 R3 R4 R6 N1 (R5 and R7 are April's; S1 S2 Q2
+    # are no incidents). MTTR (4 + 24 + 10 + 2 + 6 + 3) / 6 = 49 / 6 = 8.1667 wall h.
+    # With a machine: R1 R2 R3 R4 R6 (N1: no_machine). First-time fixes:
+    #   R1 yes: S1, Q1 and B1 on its machine within the window are no repeat failure;
+    #   R2 no:  R3, an incident on its machine 17 days later (another code: still counted);
+    #   R3 yes: no later incident on its machine;
+    #   R4 yes: R5 came one minute after the window;
+    #   R6 no:  R7 came exactly 30 days after (the window is inclusive).
+    # -> 3 / 5 = 0.6 (counting any later ticket, R1 would fail too: 2 / 5).
+    assert report.total.repair == Repair(
+        incidents_resolved=6, mttr_h=8.1667, first_time_fix_eligible=5, first_time_fixes=3,
+        first_time_fix_rate=0.6, no_machine=1)
+    # CUST-008 has only a service request S2 and a question Q2, both resolved: no repair.
+    customer = {g.group: g.repair for g in compute_kpis(
+        engine, start=FTF_START, end=FTF_END, now=FTF_NOW, group_by="customer").groups}
+    assert customer == {
+        "CUST-003": report.total.repair,
+        "CUST-008": Repair(incidents_resolved=0, mttr_h=None, first_time_fix_eligible=0,
+                           first_time_fixes=0, first_time_fix_rate=None, no_machine=0)}
+
+
+# -- containment: answered, feedback, fallbacks, small talk -----------------------------------
+CONT_START, CONT_END = utc(2026, 12, 7), utc(2026, 12, 14)
+CONT_NOW = utc(2026, 12, 20)
+MANUAL = {"kind": "manual_answer", "document": "hcp-manual-en",
+          "section_id": "hcp.fault.pump_not_primed_air_bound", "score": 0.86}
+HELP = {"kind": "feedback_request"}
+PART = {"kind": "spare_part", "part": "mechanical seal"}
+
+
+def written(sender: str, at: datetime, *turns: tuple[str, str, str, tuple[dict[str, Any], ...]],
+            slots: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """A conversation written here: per customer message (intent, text, action, the bot's
+    custom payloads; an empty one: a reply of text only), a minute apart; `slots` set with
+    the first message."""
+    t = at.timestamp()
+    events: list[dict[str, Any]] = [{"sender_id": sender, "event": "session_started",
+                                     "timestamp": t}]
+    for n, (intent, text, action, replies) in enumerate(turns):
+        ts = t + 60 * (n + 1)
+        events.append(user(sender, ts, text, intent))
+        if n == 0:
+            events += [{"sender_id": sender, "event": "slot", "timestamp": ts + 0.1,
+                        "name": name, "value": value}
+                       for name, value in (slots or {}).items()]
+        events.append({"sender_id": sender, "event": "action", "timestamp": ts + 0.5,
+                       "name": action})
+        events += [{"sender_id": sender, "event": "bot", "timestamp": ts + 1 + i / 10,
+                    "text": "...", "data": {"custom": custom or None}}
+                   for i, custom in enumerate(replies)]
+    return events
+
+
+def test_containment_counted_by_hand(engine):
+    """Containment needs an answer, a last "did this help?" that is not "no" and no message
+    left not understood after the last answer; a conversation of small talk only asked for
+    nothing and is out of the rate. Week of Mon 7 Dec 2026, nothing escalated, no tickets.
+
+    conv            start (UTC)   messages -> the assistant's replies                 bucket
+    greeting        Mon 07 09:00  hi -> greeting; bye -> goodbye (machine M known)    no_request
+    yes             Mon 07 11:00  how-to -> manual answer + "did this help?"; yes     contained
+    no              Tue 08 10:00  how-to -> answer + "help?"; no; bye                 unresolved
+    yes-then-no     Tue 08 14:00  how-to -> answer; yes; how-to -> answer; no; thanks unresolved
+    no-then-yes     Wed 09 10:00  how-to -> answer; no; how-to -> answer; yes         contained
+    fallback-last   Wed 09 14:00  how-to -> answer; yes; "xqzv plorf" (fallback)
+                                  -> "please rephrase"                                unresolved
+    fallback-first  Thu 10 10:00  "asdkjh" (fallback) -> "please rephrase"; part?
+                                  -> spare-part answer (no "did this help?"); thanks  contained
+    unanswered      Thu 10 14:00  maintenance? -> "which machine?"; (left)            unresolved
+
+    "yes" is about machine M 2 h after "greeting" ended: "greeting" is no request, not a
+    repeat (the old rule counted it as repeated and every other conversation as contained).
+    """
+    machine = {"asset_serial": "P100-2021-00542", "asset_model": "HCP-100",
+               "asset_family": "centrifugal_process_pump", "customer_id": "CUST-001"}
+    how_to = ("ask_how_to", "How do I bleed the pump?", "action_answer_manual", (MANUAL, HELP))
+    yes = ("affirm", "/affirm", "action_handle_answer", ({},))
+    no = ("deny", "/deny", "action_handle_answer", ({},))
+    fallback = ("nlu_fallback", "xqzv plorf", "action_handle_fallback", ({},))
+    thanks = ("thank", "thanks", "action_thank", ({},))
+    bye = ("goodbye", "bye", "action_goodbye", ({},))
+    ingest(engine, [
+        *written("greeting", utc(2026, 12, 7, 9), ("greet", "hi", "action_greet", ({},)), bye,
+                 slots=machine),
+        *written("yes", utc(2026, 12, 7, 11), how_to, yes, slots=machine),
+        *written("no", utc(2026, 12, 8, 10), how_to, no, bye),
+        *written("yes-then-no", utc(2026, 12, 8, 14), how_to, yes, how_to, no, thanks),
+        *written("no-then-yes", utc(2026, 12, 9, 10), how_to, no, how_to, yes),
+        *written("fallback-last", utc(2026, 12, 9, 14), how_to, yes, fallback),
+        *written("fallback-first", utc(2026, 12, 10, 10),
+                 ("nlu_fallback", "asdkjh", "action_handle_fallback", ({},)),
+                 ("ask_spare_part", "Which seal fits?", "action_answer_spare_part", (PART,)),
+                 thanks),
+        *written("unanswered", utc(2026, 12, 10, 14),
+                 ("ask_maintenance", "When is the next service due?",
+                  "action_answer_maintenance", ({},))),
+    ])
+    total = compute_kpis(engine, start=CONT_START, end=CONT_END, now=CONT_NOW).total
+    # 8 conversations; no request: greeting -> 8 - 1 = 7 requests. Contained: yes,
+    # no-then-yes (its last answer "yes"), fallback-first (answered after the fallback) = 3;
+    # unresolved: no, yes-then-no (last "no"), fallback-last (a fallback after the last
+    # answer), unanswered (no answer) = 4. 3 + 4 = 7. Rate 3 / 7 = 0.4286. Machine known:
+    # greeting and yes -> 6 without.
+    assert total.containment == Containment(
+        conversations=8, requests=7, contained=3, rate=0.4286, escalated=0, ticket_only=0,
+        no_request=1, repeated=0, unresolved=4, without_asset=6)
+    assert total.escalation.escalated == 0 and total.tickets.tickets == 0
+    # "did this help?": yes in yes, yes-then-no, no-then-yes, fallback-last = 4; no in no,
+    # yes-then-no, no-then-yes = 3. Gaps: the 3 answers that did not help, the 2 fallbacks.
+    assert (total.satisfaction.helped_yes, total.satisfaction.helped_no) == (4, 3)
+    assert total.gaps == Gaps(turns=5, by_kind={"fallback": 2, "not_helped": 3})
 
 
 def test_a_replayed_or_reordered_stream_gives_identical_kpis(engine, recorded, db_url,
@@ -396,7 +597,7 @@ def auth(key: str) -> dict[str, str]:
 def test_endpoint_json_csv_and_roles(client, keys):  # noqa: F811
     url = "/api/v1/kpis?from=2026-11-02&to=2026-11-15"  # `to` a date: the whole day
     body = client.get(url + "&group_by=week", headers=auth(keys["engineer"])).json()
-    assert body["total"]["containment"]["contained"] == 4
+    assert body["total"]["containment"]["contained"] == 1
     assert [g["group"] for g in body["groups"]] == ["2026-W45", "2026-W46"]
     assert body["breaches"][0]["number"] == 2
     assert client.get(url, headers=auth(keys["admin"])).status_code == 200
@@ -412,7 +613,8 @@ def test_endpoint_json_csv_and_roles(client, keys):  # noqa: F811
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[0] == "group_by,group,kpi,value"
-    assert ",all,containment.contained,4" in lines
+    assert ",all,containment.contained,1" in lines
+    assert ",all,containment.requests,10" in lines
     assert "tier,standard,tickets.tickets,2" in lines
     assert ",all,escalation.reasons.safety,1" in lines
     assert ",all,diagnosis.top_faults.HCP-100.bearing_failure,1" in lines
