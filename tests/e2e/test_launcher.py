@@ -149,7 +149,10 @@ def test_launcher_fails_with_the_log_when_a_port_is_taken(tmp_path, system_setti
         taken = blocker.getsockname()[1]
         env = {**os.environ, "ASSISTANT_API_PORT": str(taken),
                "ASSISTANT_INDEX_DIR": str(system_settings.index_dir),
-               "ASSISTANT_RASA_PORT": str(free_port()), "ASSISTANT_DATA_DIR": str(tmp_path)}
+               "ASSISTANT_RASA_PORT": str(free_port()), "ASSISTANT_DATA_DIR": str(tmp_path),
+               # The test's own stores, not the checkout's var/.
+               "ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path}/tickets.db",
+               "ASSISTANT_TRACKER_STORE_URL": f"sqlite:///{tmp_path}/tracker.db"}
         proc = subprocess.run([sys.executable, "-m", "launcher"], cwd=PROJECT_ROOT, env=env,
                               capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1

@@ -19,8 +19,10 @@ from tests.conftest import free_port
 def running_api(database_url: str, **settings: str) -> Iterator[str]:
     """Start the API with `database_url` (already migrated); yields its base URL."""
     port = free_port()
+    # No telemetry consumer unless asked: the machine's broker carries whatever other tests
+    # and benches publish, which would open alerts and tickets in this database.
     env = {**os.environ, "ASSISTANT_DATABASE_URL": database_url,
-           "ASSISTANT_TICKETS_WORKER_INTERVAL_S": "0",
+           "ASSISTANT_TICKETS_WORKER_INTERVAL_S": "0", "ASSISTANT_MQTT_URL": "",
            **{f"ASSISTANT_{k.upper()}": v for k, v in settings.items()}}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host",
