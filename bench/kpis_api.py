@@ -1,20 +1,30 @@
-"""KPI endpoint latency over a quarter of SYNTHETIC data, through the real API server.
+"""KPI endpoint latency over a quarter of SYNTHETIC (or DEMO) data, through the real API server.
 
-SYNTHETIC BENCH DATA: a fresh scratch database (a temporary SQLite file; a PostgreSQL database
-created and dropped, when the server answers) is filled directly in the tables with a made-up
-quarter: --conversations analytics conversations (default 5,000) with their turns (gaps with
-texts among them) and guided-diagnosis sessions, and --tickets tickets (default 500) of the
-demo customers with real SLA deadlines, responses, resolutions, pauses and breaches. Every
-row's subject or conversation id says "synthetic bench"; nothing of it is real.
+SYNTHETIC BENCH DATA (--data synthetic, the default): a fresh scratch database (a temporary
+SQLite file; a PostgreSQL database created and dropped, when the server answers) is filled
+directly in the tables with a made-up quarter: --conversations analytics conversations
+(default 5,000) with their turns (gaps with texts among them) and guided-diagnosis sessions,
+and --tickets tickets (default 500) of the demo customers with real SLA deadlines, responses,
+resolutions, pauses and breaches. Every row's subject or conversation id says "synthetic
+bench"; nothing of it is real.
+
+DEMO DATA (--data demo): the scratch database is filled by the project's demo generator
+instead (analytics/demo.py `generate`: --conversations chats over the 13 weeks to now, to the
+hour, seed 7, replayed as Rasa's events through the real analytics store; the tickets their
+escalations open, about one in ten, lived through the real ticket store; all marked demo;
+--tickets does not apply). The same quarter on every backend; the requests ask for the demo
+quarter's own period, from the day of its first conversation to the day of its last.
 
 Then the API runs as its own process (uvicorn, as `make run` starts it) on a free port and one
 client calls `GET /api/v1/kpis` for the quarter --requests times per group_by (none, language,
 family, model, customer, tier, week) and the CSV export, one request at a time after a warm-up,
 and `GET /api/v1/kpis/gaps` (the first call embeds and clusters, the next ones hit the cache).
-Prints p50/p95/p99 per case and writes bench/out/kpis_api.md.
+Prints p50/p95/p99 per case and writes bench/out/kpis_api.md (--data demo:
+bench/out/kpis_api_demo.md; --out another file).
 
-    .venv/bin/python -m bench.kpis_api [--requests 60] [--conversations 5000] [--tickets 500]
-        [--backends sqlite,postgresql] [--pg-server postgresql+psycopg://postgres@127.0.0.1:5432]
+    .venv/bin/python -m bench.kpis_api [--data synthetic|demo] [--requests 60]
+        [--conversations 5000] [--tickets 500] [--backends sqlite,postgresql]
+        [--pg-server postgresql+psycopg://postgres@127.0.0.1:5432] [--out FILE]
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import argparse
 import os
 import platform
 import random
+import sys
 import tempfile
 import time
 import uuid
@@ -31,12 +42,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from api.auth import key_store
 from bench.running import api_server, percentile, scratch_database
-from db.analytics import AnalyticsConversation, AnalyticsDiagnosis, AnalyticsTurn
+from core.settings import Settings
+from db.analytics import AnalyticsConversation, AnalyticsDiagnosis, AnalyticsEvent, AnalyticsTurn
 from db.migrate import upgrade
 from db.tickets import Ticket
 from tickets import sla
@@ -164,13 +176,53 @@ def fill(engine: Engine, conversations: int, tickets: int, seed: int = 1) -> dic
                             (AnalyticsDiagnosis, diag_rows), (Ticket, ticket_rows)):
             for start in range(0, len(rows), 1000):
                 connection.execute(insert(table), rows[start:start + 1000])
+    analyze(engine)
+    return {"conversations": len(conv_rows), "turns": len(turn_rows),
+            "diagnoses": len(diag_rows), "tickets": len(ticket_rows),
+            "gap turns": sum(1 for t in turn_rows if t["gap"])}
+
+
+def analyze(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         # What autovacuum does within a minute of such inserts in a running system.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))
-    return {"conversations": len(conv_rows), "turns": len(turn_rows),
-            "diagnoses": len(diag_rows), "tickets": len(ticket_rows),
-            "gap turns": sum(1 for t in turn_rows if t["gap"])}
+
+
+# -- the demo quarter (analytics/demo.py) -----------------------------------------------------
+def demo_progress(stage: str, total: int) -> Any:
+    """Progress of the demo generator on stderr: a line per quarter of each stage."""
+    done = [0]
+    print(f"   demo {stage}: {total}", file=sys.stderr, flush=True)
+
+    def step(n: int) -> None:
+        before, done[0] = done[0], done[0] + n
+        if total and before * 4 // total != done[0] * 4 // total:
+            print(f"   demo {stage}: {done[0]}/{total}", file=sys.stderr, flush=True)
+
+    return step
+
+
+def fill_demo(engine: Engine, url: str, data_dir: str, conversations: int, end: datetime
+              ) -> tuple[dict[str, int], datetime, datetime]:
+    """The demo quarter through the real stores; row counts and its first and last day."""
+    from analytics import demo  # lazy: the knowledge pack and the expert system, demo only
+
+    result = demo.generate(engine, settings=Settings(data_dir=Path(data_dir), database_url=url),
+                           conversations=conversations, end=end, progress=demo_progress)
+    if not result.created or result.first is None or result.last is None:
+        raise RuntimeError("the demo generator made no quarter in the scratch database")
+    analyze(engine)
+    with engine.connect() as connection:
+        def count(table: Any, *where: Any) -> int:
+            return int(connection.scalar(select(func.count()).select_from(table)
+                                         .where(*where)) or 0)
+
+        counts = {"conversations": count(AnalyticsConversation),
+                  "events": count(AnalyticsEvent), "turns": count(AnalyticsTurn),
+                  "diagnoses": count(AnalyticsDiagnosis), "tickets": count(Ticket),
+                  "gap turns": count(AnalyticsTurn, AnalyticsTurn.gap.is_not(None))}
+    return counts, result.first, result.last
 
 
 # -- the measurement --------------------------------------------------------------------------
@@ -188,11 +240,16 @@ def run_backend(backend: str, pg_server: str, args: argparse.Namespace) -> dict[
         upgrade(url)
         engine = create_store_engine(url)
         began = time.perf_counter()
-        counts = fill(engine, args.conversations, args.tickets)
+        if args.data == "demo":
+            counts, first, last = fill_demo(engine, url, data_dir, args.conversations,
+                                            args.demo_end)
+        else:
+            counts = fill(engine, args.conversations, args.tickets)
+            first, last = START, END - timedelta(days=1)
         fill_s = time.perf_counter() - began
         key, _ = key_store.create_key(engine, role="engineer", name="kpi-bench")
         engine.dispose()
-        period = f"from={START.date()}&to={(END - timedelta(days=1)).date()}"
+        period = f"from={first.date()}&to={last.date()}"
         cases: dict[str, list[float]] = {}
         with api_server(url, data_dir) as base, httpx.Client(
                 base_url=base, timeout=300, headers={"Authorization": f"Bearer {key}"}) as client:
@@ -212,6 +269,7 @@ def run_backend(backend: str, pg_server: str, args: argparse.Namespace) -> dict[
         everything = [v for name, values in cases.items() if name.startswith("kpis")
                       for v in values]
         return {"backend": backend, "counts": counts, "fill_s": fill_s, "cases": cases,
+                "first": first.date(), "last": last.date(),
                 "load": os.getloadavg(),
                 "all_kpis": everything, "gaps_first_ms": gaps_first,
                 "gap_clusters": len(sample["clusters"]), "gap_questions": sample["questions"]}
@@ -224,20 +282,37 @@ def row(name: str, values: list[float]) -> str:
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace,
            skipped: dict[str, str]) -> str:
-    lines = ["# KPI endpoint latency (`bench/kpis_api.py`)", "",
+    if args.data == "demo":
+        periods = sorted({f"{r['first']} to {r['last']}" for r in results}) or ["-"]
+        title = "# KPI endpoint latency (`bench/kpis_api.py`), demo quarter"
+        data = ("**Demo data** (`--data demo`, marked demo): the demo quarter of "
+                "`analytics/demo.py` (`generate`: "
+                f"{args.conversations} conversations over the 13 weeks to "
+                f"{args.demo_end:%Y-%m-%d %H:%M} UTC, seed 7, replayed as Rasa's events "
+                "through the real analytics store; the tickets their escalations open, through "
+                "the real ticket store), made in a scratch database; the requests ask for the "
+                f"demo quarter's own period ({', '.join(periods)}, its first to its last "
+                "day)")
+    else:
+        title = "# KPI endpoint latency (`bench/kpis_api.py`)"
+        data = (f"**Synthetic bench data**: a made-up quarter ({START.date()} to "
+                f"{(END - timedelta(days=1)).date()}) written straight into the tables of a "
+                "scratch database")
+    lines = [title, "",
              f"One run, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}. **Synthetic bench data**: a made-up quarter "
-             f"({START.date()} to {(END - timedelta(days=1)).date()}) written straight into "
-             "the tables of a scratch database; the real API server (uvicorn, one worker), one "
-             f"client, one request at a time, {args.requests} requests per case after a "
-             "warm-up. Target: p95 <= 200 ms.", ""]
+             f"Python {platform.python_version()}. {data}; the real API server (uvicorn, one "
+             f"worker), one client, one request at a time, {args.requests} requests per case "
+             "after a warm-up. Target: p95 <= 200 ms.", ""]
     for name, reason in skipped.items():
         lines += [f"- {name}: skipped ({reason})", ""]
     for result in results:
         counts = ", ".join(f"{v} {k}" for k, v in result["counts"].items())
         everything = result["all_kpis"]
+        kind = "demo quarter" if args.data == "demo" else "synthetic quarter"
         lines += [f"## {result['backend']}", "",
-                  f"Data: {counts} (written in {result['fill_s']:.1f} s). Machine load "
+                  f"Data ({kind}, {result['first']} to {result['last']}): {counts} "
+                  f"({'generated' if args.data == 'demo' else 'written'} in "
+                  f"{result['fill_s']:.1f} s). Machine load "
                   f"average at the end (1/5/15 min): "
                   f"{' / '.join(f'{x:.1f}' for x in result['load'])} on {os.cpu_count()} cores "
                   "(other work shares them: the tails are mostly waiting for a core).", "",
@@ -257,14 +332,23 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=("synthetic", "demo"), default="synthetic",
+                        help="synthetic rows written into the tables (default), or the demo "
+                             "quarter of analytics/demo.py")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--conversations", type=int, default=5000)
-    parser.add_argument("--tickets", type=int, default=500)
+    parser.add_argument("--tickets", type=int, default=500,
+                        help="synthetic data only (the demo's tickets are its escalations)")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-server", default=os.environ.get(
         "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"))
-    parser.add_argument("--out", type=Path, default=OUT / "kpis_api.md")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default bench/out/kpis_api.md (--data demo: kpis_api_demo.md)")
     args = parser.parse_args()
+    if args.out is None:
+        args.out = OUT / ("kpis_api_demo.md" if args.data == "demo" else "kpis_api.md")
+    # One demo quarter for every backend: the end of the generator's default, now to the hour.
+    args.demo_end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     results, skipped = [], {}
     for backend in args.backends.split(","):
         if backend == "postgresql":
@@ -272,7 +356,7 @@ def main() -> None:
             if reason:
                 skipped[backend] = reason
                 continue
-        print(f"-- {backend}", flush=True)
+        print(f"-- {backend} ({args.data} data)", flush=True)
         results.append(run_backend(backend, args.pg_server, args))
     text = report(results, args, skipped)
     print(text)

@@ -59,8 +59,9 @@ def api_server(url: str, data_dir: str | None = None) -> Iterator[str]:
     it is ready as a balancer sees it (GET /readyz): the warm-up (expert system, triage, index)
     has loaded, so it does not share the cores with the measured requests."""
     port = free_port()
+    # No telemetry consumer: what else publishes on the machine's broker is not this bench's.
     env = {**os.environ, "ASSISTANT_DATABASE_URL": url, "ASSISTANT_TICKETS_WORKER_INTERVAL_S": "0",
-           "ASSISTANT_LOG_LEVEL": "WARNING"}
+           "ASSISTANT_LOG_LEVEL": "WARNING", "ASSISTANT_MQTT_URL": ""}
     if data_dir is not None:
         env["ASSISTANT_DATA_DIR"] = data_dir
     process = subprocess.Popen(
