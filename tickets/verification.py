@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from db.tickets import OutboxEvent
 from tickets.catalog import Customer
 from tickets.database import writing
+from tickets.notify import CUSTOMER_CONTACT, Recipient
 
 EVENT = "chat.verification_code"
 SIGNIN_EVENT = "identity.signin_link"
@@ -69,7 +70,6 @@ def _queue_for_contact(engine: Engine, *, customer: Customer, event: str, now: d
             event_type=event, ticket_id=None, created_at=now, attempts=0, next_attempt_at=now,
             payload={"event": event, "occurred_at": now.isoformat(),
                      "customer_id": customer.customer_id, **fields,
-                     "recipients": [{"role": "customer_contact", "name": contact.name,
-                                     "email": contact.email, "phone": contact.phone,
-                                     "language": customer.language}]}))
+                     "recipients": [Recipient(CUSTOMER_CONTACT, contact.name, contact.email,
+                                              contact.phone, customer.language).as_json()]}))
     return "sent"

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, Field
 
 from api.auth.dependencies import AnyActor
-from api.deps import SigningSecret, engine_for, get_catalog, get_now, get_settings
+from api.deps import EngineDep, SigningSecret, get_catalog, get_now, get_settings
 from core import identity
 from core.settings import Settings
 from tickets.catalog import Catalog
@@ -52,7 +52,7 @@ class IdentityToken(BaseModel):
 @router.post("", response_model=IdentityToken, status_code=201,
              summary="A signed identity for the chat (customers: their own; staff: a link)")
 async def issue_identity(actor: AnyActor, settings: SettingsDep, catalog: CatalogDep,
-                         secret: SigningSecret, now: Now,
+                         secret: SigningSecret, now: Now, engine: EngineDep,
                          body: IdentityRequest | None = None) -> IdentityToken:
     asked = body.customer_id if body else None
     if actor.role == "customer":
@@ -76,7 +76,7 @@ async def issue_identity(actor: AnyActor, settings: SettingsDep, catalog: Catalo
         if via != "link":
             raise HTTPException(403, "only the service desk sends sign-in links")
         sent = await asyncio.to_thread(
-            send_signin_link, engine_for(settings), customer=customer,
+            send_signin_link, engine, customer=customer,
             url=f"/portal/?identity={token}", expires_at=issued.expires_at,
             issued_by=actor.name, now=now)
     return IdentityToken(token=token, customer_id=customer.customer_id,
