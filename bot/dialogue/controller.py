@@ -114,7 +114,6 @@ class Controller:
         conversation = Conversation(ctx, assets, diagnosis, tickets)
         feedback = Feedback(ctx, assets, diagnosis, tickets)
         self.safety = SafetyCheck(self.dispatch)
-
         self.conversation = conversation
         # The bot's actions (bot/domain.yml) without their "action_" prefix, and the step that
         # answers each; pending tasks name their step the same way.

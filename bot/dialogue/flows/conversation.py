@@ -110,14 +110,18 @@ ANSWER_KINDS = frozenset({"manual_answer", "diagnosis_conclusion", "spare_part",
 
 def answered(events: list[dict]) -> bool:
     """The assistant has answered something in this conversation."""
-    return any((((e.get("data") or {}).get("custom") or {}).get("kind") in ANSWER_KINDS)
-               for e in events if e.get("event") == "bot")
+    return not ANSWER_KINDS.isdisjoint(said_kinds(events))
 
 
 def offered_rating(events: list[dict]) -> bool:
     """The rating was offered already in this conversation (offered once, but at goodbye)."""
-    return any((((e.get("data") or {}).get("custom") or {}).get("kind") == "rating_request")
-               for e in events if e.get("event") == "bot")
+    return "rating_request" in said_kinds(events)
+
+
+def said_kinds(events: list[dict]) -> set[str]:
+    """The kinds of what the assistant said (a reply's custom payload, as Rasa records it)."""
+    return {str(kind) for e in events if e.get("event") == "bot"
+            if (kind := ((e.get("data") or {}).get("custom") or {}).get("kind"))}
 
 
 def rated(events: list[dict]) -> bool:
